@@ -1,0 +1,5 @@
+"""``python -m kamlab`` runs the ``kamlab`` command."""
+
+from kamlab.cli import main
+
+main()

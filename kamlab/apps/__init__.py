@@ -1,0 +1,1 @@
+"""Voila app builders (functions returning a widget tree) used by ../apps/*.ipynb."""

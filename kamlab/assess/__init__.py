@@ -1,0 +1,1 @@
+"""nbgrader integration: course build, sandboxed parallel grading, feedback hygiene, export."""

@@ -1,0 +1,1 @@
+"""The KA competency framework and capability scoring (SPEC §5)."""

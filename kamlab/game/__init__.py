@@ -1,0 +1,1 @@
+"""The multi-round workshop game (a later issue)."""

@@ -1,0 +1,1 @@
+"""Self-study support: the trainee's workspace, exercise self-checks and progress."""

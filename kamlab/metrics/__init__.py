@@ -1,0 +1,1 @@
+"""The formula library (SPEC §2). Built in the foundation issue."""

@@ -1,0 +1,1 @@
+"""ipywidgets views: one scenario panel per curriculum module, and shared chart helpers."""
