@@ -1,0 +1,1 @@
+"""Self-check exercises, one module per curriculum module (``m1.py`` … ``m8.py``)."""
