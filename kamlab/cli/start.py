@@ -61,6 +61,9 @@ def start(
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         "--LabApp.default_url=/lab/tree/00_start_here.ipynb",
+        # nothing is fetched from the internet: no news feed, no update check
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if no_browser or (not os.environ.get("DISPLAY") and sys.platform.startswith("linux")):
         cmd.append("--no-browser")
