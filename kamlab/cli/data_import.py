@@ -6,12 +6,41 @@ from pathlib import Path
 
 import typer
 
-from kamlab.cli._common import not_yet
+from kamlab.cli._common import fail
+from kamlab.i18n import t
 
 
 def validate(path: Path = typer.Argument(..., help="A saved world folder.")) -> None:
     """Check a world against the schemas and invariants; print each problem; exit 1 if any."""
-    not_yet("kamlab data validate", "the simulated account world")
+    from kamlab.data.validate import format_report, validate_world, verify_hashes
+    from kamlab.data.world import World
+
+    if not path.is_dir():
+        fail(t("data.validate_not_a_world", path=path, reason=t("data.no_such_folder")), code=2)
+    if not (path / "public").is_dir():
+        fail(t("data.validate_not_a_world", path=path, reason=t("data.no_public_folder")), code=2)
+    try:
+        world = World.load(path, truth=True)
+    except Exception as exc:  # a corrupt parquet file or meta.json: say which, no traceback
+        fail(t("data.validate_not_a_world", path=path, reason=f"{type(exc).__name__}: {exc}"), 2)
+    problems = validate_world(world) + verify_hashes(world)
+    n_tables = len(world.public) + len(world.truth)
+    n_rows = sum(len(df) for df in (*world.public.values(), *world.truth.values()))
+    if not problems:
+        typer.echo(t("data.validate_ok", path=path, tables=n_tables, rows=f"{n_rows:,}"))
+        return
+    typer.echo(format_report(problems))
+    typer.echo(
+        t(
+            "data.validate_summary",
+            path=path,
+            n=len(problems),
+            tables=len({p.table for p in problems}),
+            checked=n_tables,
+            rows=f"{n_rows:,}",
+        )
+    )
+    raise typer.Exit(code=1)
 
 
 def import_(
@@ -19,4 +48,6 @@ def import_(
     out: Path = typer.Option(..., help="Folder to write the imported world into."),
 ) -> None:
     """Map and validate a company's own extracts into a kamlab world."""
-    not_yet("kamlab data import", "the simulated account world")
+    from kamlab.cli._common import not_yet
+
+    not_yet("kamlab data import", "bring your own data")
