@@ -13,7 +13,7 @@ gives a readable report.
 ...     "list_price_factor": [1.0, 1.0]}), "regions")
 >>> for p in validate_table(regions, "regions", lang="en"):
 ...     print(p)
-Table regions, column region_id, row region_id=R1: the primary key (region_id=R1) appears 2 times; each key must be unique, so remove or add up the duplicate rows.
+Table regions, row region_id=R1: the primary key (region_id=R1) appears 2 times; each key must be unique, so remove or add up the duplicate rows.
 Table regions, column population_m, row region_id=R1: the value -1 is below the allowed minimum 0.
 
 What :func:`validate_world` checks beyond each table's schema (only where the tables and
@@ -146,11 +146,16 @@ class Problem:
     ``row_key`` says which row by its primary key (``"account_id=ACC003, sku_id=SKU012,
     week_id=57"``) or is ``None``; ``message`` says what is wrong; ``kind`` is a stable code
     for programs and tests (``"dtype"``, ``"null"``, ``"duplicate_key"``, ``"below_min"``,
-    ``"inventory_balance"``, ``"reference"``, ``"more_rows"`` …).
+    ``"inventory_balance"``, ``"reference"``, ``"more_rows"`` …). Problems found in imported
+    data also carry the source ``file``, its ``line`` (the row number a user sees in Excel or
+    an editor, header = row 1) and the ``source_column`` name.
 
     >>> str(Problem("sell_in", "cases_shipped", "account_id=ACC003", "the value -3 is below "
     ...     "the allowed minimum 0.", kind="below_min", lang="en"))
     'Table sell_in, column cases_shipped, row account_id=ACC003: the value -3 is below the allowed minimum 0.'
+    >>> str(Problem("sell_in", "cases_shipped", None, "the value -3 is below the allowed "
+    ...     "minimum 0.", file="发货.csv", line=7, source_column="箱数", lang="en"))
+    '发货.csv, row 7, column "箱数" (sell_in.cases_shipped): the value -3 is below the allowed minimum 0.'
     """
 
     table: str
@@ -158,18 +163,33 @@ class Problem:
     row_key: str | None
     message: str
     kind: str = "other"
+    file: str | None = None
+    line: int | None = None
+    source_column: str | None = None
     lang: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        if self.column and self.row_key:
-            key, extra = "data.problem_column_row", {"column": self.column, "row": self.row_key}
-        elif self.column:
-            key, extra = "data.problem_column", {"column": self.column}
-        elif self.row_key:
-            key, extra = "data.problem_row", {"row": self.row_key}
+        lang = self.lang
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(t("data.part_line", lang=lang, n=self.line))
+        if self.source_column:
+            target = f"{self.table}.{self.column}" if self.column else self.table
+            parts.append(
+                t("data.part_source_column", lang=lang, source=self.source_column, target=target)
+            )
         else:
-            key, extra = "data.problem_table", {}
-        return t(key, lang=self.lang, table=self.table, message=self.message, **extra)
+            first = "data.part_table" if parts else "data.part_table_first"
+            parts.append(t(first, lang=lang, table=self.table))
+            if self.column:
+                parts.append(t("data.part_column", lang=lang, column=self.column))
+        if self.row_key:
+            key = "data.part_key_after_line" if self.line is not None else "data.part_key"
+            parts.append(t(key, lang=lang, key=self.row_key))
+        where = t("data.part_sep", lang=lang).join(parts)
+        return t("data.problem", lang=lang, where=where, message=self.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,6 +223,30 @@ def _row_key(df: pd.DataFrame, pos: int, key: Iterable[str], lang: str | None) -
     return ", ".join(f"{c}={_fmt(df[c].iat[pos], lang)}" for c in cols)
 
 
+#: ``df.attrs`` key under which the importer records where a table's rows came from:
+#: ``{"file": str, "lines": array of row numbers, "columns": {kamlab column: source column}}``.
+SOURCE_ATTR = "kamlab_source"
+
+
+def _source(df: pd.DataFrame) -> dict[str, Any] | None:
+    src = df.attrs.get(SOURCE_ATTR) if hasattr(df, "attrs") else None
+    return src if isinstance(src, dict) else None
+
+
+def _where(df: pd.DataFrame | None, pos: int | None, column: str | None) -> dict[str, Any]:
+    """Source file, line and column of row ``pos`` of an imported table (empty otherwise)."""
+    src = _source(df) if df is not None else None
+    if not src:
+        return {}
+    out: dict[str, Any] = {"file": src.get("file")}
+    lines = src.get("lines")
+    if pos is not None and lines is not None and 0 <= pos < len(lines):
+        out["line"] = int(lines[pos])
+    if column is not None:
+        out["source_column"] = (src.get("columns") or {}).get(column)
+    return out
+
+
 class _Report:
     """Collects problems, naming at most ``cap`` rows per (table, column, kind)."""
 
@@ -219,10 +263,13 @@ class _Report:
         kind: str,
         code: str | None = None,
         /,
+        where: dict[str, Any] | None = None,
         **params: Any,
     ) -> None:
         message = t(f"data.{code or kind}", lang=self.lang, **params)
-        self.problems.append(Problem(table, column, row_key, message, kind, self.lang))
+        self.problems.append(
+            Problem(table, column, row_key, message, kind, lang=self.lang, **(where or {}))
+        )
 
     def rows(
         self,
@@ -241,13 +288,32 @@ class _Report:
         key = tuple(key) if key is not None else schema(table).key
         for pos in positions[: self.cap]:
             p = int(pos)
-            self.add(table, column, _row_key(df, p, key, self.lang), kind, **params(p))
-        self.more(table, column, kind, positions.size - self.cap, "data.more_rows")
+            row = _row_key(df, p, key, self.lang)
+            self.add(table, column, row, kind, where=_where(df, p, column), **params(p))
+        self.more(table, column, kind, positions.size - self.cap, "data.more_rows", df)
 
-    def more(self, table: str, column: str | None, kind: str, n: int, code: str) -> None:
+    def more(
+        self,
+        table: str,
+        column: str | None,
+        kind: str,
+        n: int,
+        code: str,
+        df: pd.DataFrame | None = None,
+    ) -> None:
         if n > 0:
             what = t(f"data.what_{kind}", lang=self.lang)
-            self.add(table, column, None, "more_rows", code.removeprefix("data."), n=n, what=what)
+            where = _where(df, None, column)
+            self.add(
+                table,
+                column,
+                None,
+                "more_rows",
+                code.removeprefix("data."),
+                where=where,
+                n=n,
+                what=what,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,6 +342,7 @@ def _check_column(df: pd.DataFrame, name: str, col: Column, rep: _Report) -> Non
             col.name,
             None,
             "dtype",
+            where=_where(df, None, col.name),
             found=found,
             expected=col.dtype,
             table=name,
@@ -363,12 +430,32 @@ def _check_key(df: pd.DataFrame, name: str, key: tuple[str, ...], rep: _Report) 
     counts = np.bincount(group)
     _, first = np.unique(group, return_index=True)  # first row of each duplicated key
     first = np.sort(first)
+    src = _source(df)
     for pos in dup_pos[first[: rep.cap]]:
         p = int(pos)
         row = _row_key(df, p, key, rep.lang)
-        n = int(counts[group[np.searchsorted(dup_pos, p)]])
-        rep.add(name, key[0], row, "duplicate_key", key=row, n=n)
-    rep.more(name, key[0], "duplicate_key", len(first) - rep.cap, "data.more_values")
+        g = group[np.searchsorted(dup_pos, p)]
+        n = int(counts[g])
+        if src is None:
+            rep.add(name, None, row, "duplicate_key", key=row, n=n)
+            continue
+        where = _where(df, p, None)
+        cols = src.get("columns") or {}
+        where["source_column"] = ", ".join(str(cols.get(k, k)) for k in key)
+        members = dup_pos[group == g][:10]
+        lines = ", ".join(str(int(src["lines"][m])) for m in members)
+        rep.add(
+            name,
+            None,
+            row,
+            "duplicate_key",
+            "duplicate_key_lines",
+            where=where,
+            key=row,
+            n=n,
+            lines=lines,
+        )
+    rep.more(name, None, "duplicate_key", len(first) - rep.cap, "data.more_values")
 
 
 def validate_table(
@@ -838,13 +925,14 @@ def _check_references(tables: Mapping[str, pd.DataFrame], rep: _Report) -> None:
                 column,
                 None,
                 "reference",
+                where=_where(df, pos, column),
                 value=_fmt(uniq[j], lang),
                 n=int(counts[j]),
                 first=_row_key(df, pos, key, lang),
                 ref_table=ref_table,
                 ref_column=ref_column,
             )
-        rep.more(table, column, "reference", len(uniq) - rep.cap, "data.more_values")
+        rep.more(table, column, "reference", len(uniq) - rep.cap, "data.more_values", df)
 
 
 def _invariants(tables: Mapping[str, pd.DataFrame], rep: _Report) -> None:

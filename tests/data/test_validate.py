@@ -109,7 +109,7 @@ def test_duplicate_key_names_the_key_and_the_count(world) -> None:
     r = si.iloc[7]
     key = f"account_id={r.account_id}, sku_id={r.sku_id}, week_id={r.week_id}"
     assert str(problems[0]) == (
-        f"Table sell_in, column account_id, row {key}: the primary key ({key}) appears 3 times; "
+        f"Table sell_in, row {key}: the primary key ({key}) appears 3 times; "
         "each key must be unique, so remove or add up the duplicate rows."
     )
     assert "appears 2 times" in str(problems[1])
