@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab.capability.roster import owned_accounts
-from kamlab.data.framework import Framework, capped_role_targets, load_framework
+from kamlab.capability.scoring import _fw
+from kamlab.data.framework import Framework, capped_role_targets
 from kamlab.i18n import t
 
 __all__ = [
@@ -120,7 +121,7 @@ def critical_positions(
     ``kam_id``) is needed for ``ACCOUNT_TIER`` rules; ownership comes from the roster's
     ``owned_accounts`` (else ``accounts.kam_id``).
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     acc = _accounts_frame(accounts)
     active = roster.loc[
         roster.get("status", pd.Series("ACTIVE", index=roster.index)).fillna("ACTIVE") == "ACTIVE"
@@ -168,7 +169,7 @@ def succession_bench(
     competency_id, level`` are used); ``roster`` validated; ``accounts`` the world's
     ``accounts`` table (tier, channel) — without it only role rules apply (a message says so).
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     messages: list[str] = []
     acc = _accounts_frame(accounts)
     if acc is None and (fw.critical_positions["rule_type"] == "ACCOUNT_TIER").any():
@@ -201,76 +202,113 @@ def succession_bench(
     own = _ownership(active, acc)
     chan: dict[str, set[str]] = {}
     if acc is not None and "channel" in acc.columns and not own.empty:
-        ch = acc.set_index(acc["account_id"].astype(str))["channel"].astype(str)
+        ch = dict(zip(acc["account_id"].astype(str), acc["channel"].astype(str), strict=True))
         for pid, a in zip(own["person_id"].astype(str), own["account_id"].astype(str), strict=True):
-            if a in ch.index:
+            if a in ch:
                 chan.setdefault(pid, set()).add(ch[a])
-    region = (
-        active.set_index("person_id")["region_id"]
-        if "region_id" in active.columns
-        else pd.Series(dtype="string")
+    ids = active["person_id"].to_numpy(dtype=object)
+    names = (active["name"] if "name" in active.columns else active["person_id"]).to_numpy(
+        dtype=object
     )
-    row_of = {p: k for k, p in enumerate(active["person_id"])}
+    cand_roles = active["role_level"].to_numpy(dtype=object)
+    ranks = active["_rank"].to_numpy(dtype=float)
+    regions = (
+        active["region_id"].astype(object).where(active["region_id"].notna(), None).to_numpy()
+        if "region_id" in active.columns
+        else np.full(len(active), None, dtype=object)
+    )
+    region_of = dict(zip(ids, regions, strict=True))
+    na_all = not_assessed.to_numpy()
+    comps_arr = np.array(comps, dtype=object)
 
-    out = []
+    parts: dict[str, list] = {k: [] for k in ("pos", "prole", "cid", "cname", "crole", "gap_sum",
+                                               "max_gap", "fit", "bonus", "rank", "na", "gaps")}  # fmt: skip
     for p in pos.itertuples(index=False):
         prank = rank.get(str(p.role_level))
+        if prank is None:
+            continue
         target = tgt.loc[str(p.role_level)].astype("Float64")
         valid = target.notna().to_numpy()
         tv = target.fillna(0).to_numpy(float)
-        pool = active.loc[
-            (active["person_id"] != p.position_id) & active["_rank"].isin([prank, prank - 1])
-        ]
-        if pool.empty:
+        idx = np.flatnonzero(((ranks == prank) | (ranks == prank - 1)) & (ids != p.position_id))
+        if not len(idx):
             continue
-        idx = [row_of[c] for c in pool["person_id"]]
         lz = Lz[idx]
         gaps = np.where(valid, np.maximum(0.0, tv - lz), 0.0)
         gap_sum = gaps.sum(axis=1)
         max_gap = gaps.max(axis=1)
         denom = tv[valid].sum()
         fit = np.minimum(lz, tv)[:, valid].sum(axis=1) / denom if denom > 0 else np.zeros(len(idx))
-        p_region = region.get(str(p.position_id), pd.NA)
+        p_region = region_of.get(p.position_id)
         p_chan = chan.get(str(p.position_id), set())
         bonus = np.array(
             [
-                (pd.notna(p_region) and region.get(c, pd.NA) == p_region)
-                or bool(p_chan & chan.get(c, set()))
-                for c in pool["person_id"]
+                (p_region is not None and regions[k] == p_region)
+                or bool(p_chan & chan.get(ids[k], set()))
+                for k in idx
             ],
             dtype=bool,
         )
-        na = not_assessed.to_numpy()[idx]
-        frame = pd.DataFrame(
+        fit = fit + SAME_REGION_OR_CHANNEL_BONUS * bonus
+        order = np.lexsort((ids[idx].astype(str), gap_sum, -fit))
+        ranking = np.empty(len(idx), dtype=np.int64)
+        ranking[order] = np.arange(1, len(idx) + 1)
+        na = na_all[idx] & valid
+        parts["pos"].append(np.full(len(idx), p.position_id, dtype=object))
+        parts["prole"].append(np.full(len(idx), p.role_level, dtype=object))
+        parts["cid"].append(ids[idx])
+        parts["cname"].append(names[idx])
+        parts["crole"].append(cand_roles[idx])
+        parts["gap_sum"].append(gap_sum)
+        parts["max_gap"].append(max_gap)
+        parts["fit"].append(fit)
+        parts["bonus"].append(bonus)
+        parts["rank"].append(ranking)
+        parts["na"].append(["|".join(comps_arr[row]) for row in na])
+        parts["gaps"].append(gaps)
+    if parts["pos"]:
+        cat = {k: np.concatenate(v) for k, v in parts.items() if k not in ("na", "gaps")}
+        gsum, mgap = cat["gap_sum"], cat["max_gap"]
+        cands = pd.DataFrame(
             {
-                "position_id": p.position_id,
-                "position_role": p.role_level,
-                "candidate_id": pool["person_id"].to_numpy(),
-                "candidate_name": pool["name"].to_numpy()
-                if "name" in pool.columns
-                else pool["person_id"].to_numpy(),
-                "candidate_role": pool["role_level"].to_numpy(),
-                "gap_sum": gap_sum,
-                "max_gap": max_gap,
-                "readiness": [readiness(g, m) for g, m in zip(gap_sum, max_gap, strict=True)],
-                "fit": fit + SAME_REGION_OR_CHANNEL_BONUS * bonus,
-                "same_region_or_channel": bonus,
-                "not_assessed": ["|".join(np.array(comps)[row & valid]) for row in na],
+                "position_id": cat["pos"],
+                "position_role": cat["prole"],
+                "candidate_id": cat["cid"],
+                "candidate_name": cat["cname"],
+                "candidate_role": cat["crole"],
+                "gap_sum": gsum,
+                "max_gap": mgap,
+                "readiness": np.where(
+                    gsum <= 1, READY_NOW, np.where((gsum <= 3) & (mgap < 2), READY_1_2Y, NOT_READY)
+                ),
+                "fit": cat["fit"],
+                "same_region_or_channel": cat["bonus"],
+                "rank": cat["rank"],
+                "not_assessed": [x for v in parts["na"] for x in v],
             }
         )
+        g = np.vstack(parts["gaps"])
         for k, c in enumerate(comps):
-            frame[f"gap_{c}"] = gaps[:, k]
-        frame = frame.sort_values(
-            ["fit", "gap_sum", "candidate_id"], ascending=[False, True, True], kind="mergesort"
-        )
-        frame["rank"] = np.arange(1, len(frame) + 1)
-        out.append(frame)
+            cands[f"gap_{c}"] = g[:, k]
+        cands = cands.sort_values(["position_id", "rank"], kind="mergesort").reset_index(drop=True)
+        for col in (
+            "position_id",
+            "position_role",
+            "candidate_id",
+            "candidate_name",
+            "candidate_role",
+            "not_assessed",
+        ):
+            cands[col] = cands[col].astype("string")
+    else:
+        cands = None
     cand_cols = [
         "position_id", "position_role", "candidate_id", "candidate_name", "candidate_role",
         "gap_sum", "max_gap", "readiness", "fit", "same_region_or_channel", "rank", "not_assessed",
         *[f"gap_{c}" for c in comps],
     ]  # fmt: skip
-    cands = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cand_cols)
+    if cands is None:
+        cands = pd.DataFrame(columns=cand_cols)
     cands = cands[cand_cols]
     cands["readiness"] = pd.Categorical(
         cands["readiness"], categories=[READY_NOW, READY_1_2Y, NOT_READY]

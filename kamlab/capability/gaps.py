@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kamlab.capability.scoring import LEVELS, assessed_items
-from kamlab.data.framework import Framework, load_framework
+from kamlab.capability.scoring import LEVELS, _fw, assessed_items
+from kamlab.data.framework import Framework
 from kamlab.i18n import t
 
 __all__ = ["GapReport", "gap_report", "recommended_modules"]
@@ -72,7 +72,7 @@ def recommended_modules(framework: Framework | None = None, min_weight: float = 
     >>> recommended_modules()["C8"]
     'M3|M6'
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     m = fw.item_competency_map.merge(fw.assessment_items[["item_id", "module"]], on="item_id")
     m = m.loc[m["weight"] >= min_weight - 1e-9]
     mods = m.groupby("competency_id")["module"].agg(lambda s: "|".join(sorted(set(map(str, s)))))
@@ -96,7 +96,7 @@ def gap_report(
     M_L1..M_L4, evidence, failed_items, recommended_modules, next_level, development_action,
     status`` (``BELOW_TARGET``, ``AT_TARGET``, ``NOT_ASSESSED``, ``NO_TARGET``).
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     if not 0 <= fail_below <= 1:
         raise ValueError(f"fail_below must be a score fraction in [0, 1]; got {fail_below!r}.")
     lv = levels.loc[levels["person_id"].astype(str) == str(person_id)]

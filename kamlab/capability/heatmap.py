@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kamlab.capability.scoring import attach_targets
-from kamlab.data.framework import Framework, load_framework
+from kamlab.capability.scoring import _fw, attach_targets
+from kamlab.data.framework import Framework
 from kamlab.i18n import t
 
 __all__ = ["CRITICAL_SHARE", "TeamHeatmap", "team_heatmap"]
@@ -90,7 +90,7 @@ def team_heatmap(
     values, or whose id is in ``person_ids`` (use :func:`~kamlab.capability.team_of` to show a
     manager only their own people). Vectorised: 200 people × 10 competencies in a few ms.
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     if "person_id" not in roster.columns or "role_level" not in roster.columns:
         raise ValueError("roster needs person_id and role_level columns (see load_roster).")
     r = roster.copy()
@@ -142,12 +142,19 @@ def team_heatmap(
         cells["level"].astype("Float64") >= cells["target_capped"].astype("Float64")
     ).astype("boolean")
 
+    pidx = pd.Index(people, name="person_id")
+
     def _wide(col: str) -> pd.DataFrame:
-        w = cells.pivot(index="person_id", columns="competency_id", values=col)
-        w = w.reindex(index=people, columns=comps)
-        w.columns.name = None
-        w.index.name = "person_id"
-        return w
+        # cells is person-major × competency (the merge keeps the grid's order): reshape
+        arr = cells[col].array
+        return (
+            pd.DataFrame(
+                {c: arr[k :: len(comps)] if len(comps) else arr for k, c in enumerate(comps)},
+                index=pidx,
+            )
+            if len(people)
+            else pd.DataFrame(columns=comps, index=pidx)
+        )
 
     level_w, gap_w, tgt_w, s_w = _wide("level"), _wide("gap"), _wide("target_capped"), _wide("S")
     assessed = level_w.notna()

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlab.data.framework import Framework, load_framework
+from kamlab.capability.scoring import _fw
+from kamlab.data.framework import Framework
 from kamlab.i18n import t
 
 __all__ = [
@@ -78,7 +79,7 @@ def validate_roster(
 
     Raises :class:`RosterError` listing every problem (row numbers count data rows from 1).
     """
-    fw = framework if framework is not None else load_framework()
+    fw = _fw(framework)
     if not isinstance(roster, pd.DataFrame):
         raise ValueError(f"roster must be a DataFrame; got {type(roster).__name__}.")
     df = roster.copy()

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlab.data.framework import MIN_EVIDENCE, Framework, capped_role_targets, load_framework
+from kamlab.data.framework import MIN_EVIDENCE, Framework, _shipped, capped_role_targets
 from kamlab.data.schemas import conform
 from kamlab.i18n import t
 
@@ -68,7 +68,8 @@ EVIDENCE_OK = "ASSESSED"  # at least one level evidenced: L_c is 0–4
 
 
 def _fw(framework: Framework | None) -> Framework:
-    return framework if framework is not None else load_framework()
+    # internal use is read-only: the cached shipped framework, not a copy
+    return framework if framework is not None else _shipped()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +332,34 @@ def _role_map(roster: pd.DataFrame | pd.Series | dict | None) -> pd.Series | Non
     return pd.Series(roster, dtype="string")
 
 
+def _target_arrays(
+    fw: Framework, min_evidence: float
+) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
+    """(roles, competencies, target[R, C], capped[R, C]) with -1 for "no target"; cached."""
+    key = (id(fw), float(min_evidence))
+    hit = _TARGET_CACHE.get(key)
+    if hit is not None and hit[0] is fw:
+        return hit[1]
+    ct = capped_role_targets(fw, min_evidence)
+    roles = pd.Index(list(dict.fromkeys(ct["role_level"].astype(str))))
+    comps = pd.Index(list(fw.competency_ids))
+    tgt = np.full((len(roles), len(comps)), -1, dtype=np.int16)
+    cap = tgt.copy()
+    r = roles.get_indexer(ct["role_level"].astype(str))
+    c = comps.get_indexer(ct["competency_id"].astype(str))
+    ok = c >= 0
+    tgt[r[ok], c[ok]] = ct["target_level"].to_numpy()[ok]
+    cap[r[ok], c[ok]] = ct["target_capped"].fillna(-1).to_numpy(dtype=np.int16)[ok]
+    value = (roles, comps, tgt, cap)
+    if len(_TARGET_CACHE) > 32:
+        _TARGET_CACHE.clear()
+    _TARGET_CACHE[key] = (fw, value)
+    return value
+
+
+_TARGET_CACHE: dict[tuple[int, float], tuple[Framework, tuple]] = {}
+
+
 def attach_targets(
     levels: pd.DataFrame,
     roster: pd.DataFrame | pd.Series | dict,
@@ -350,23 +379,30 @@ def attach_targets(
         columns=["role_level", "target", "target_capped", "gap", "capability_index", "n_assessed"],
         errors="ignore",
     ).copy()
-    out["role_level"] = out["person_id"].astype(str).map(roles).astype("string")
-    ct = capped_role_targets(fw, min_evidence)
-    key = ct["role_level"].astype(str) + "|" + ct["competency_id"].astype(str)
-    tgt = pd.Series(ct["target_level"].astype("Int8").to_numpy(), index=key)
-    cap = pd.Series(ct["target_capped"].astype("Int8").to_numpy(), index=key)
-    k = out["role_level"].fillna("").astype(str) + "|" + out["competency_id"].astype(str)
-    out["target"] = k.map(tgt).astype("Int8")
-    out["target_capped"] = k.map(cap).astype("Int8")
-    out["gap"] = (out["target_capped"].astype("Int16") - out["level"].astype("Int16")).astype(
-        "Int8"
-    )
-    ratio = (out["level"].astype("Float64") / out["target_capped"].astype("Float64")).clip(
-        upper=1.0
-    )
-    grp = ratio.groupby(out["person_id"], sort=False)
-    out["capability_index"] = grp.transform("mean").astype("Float64")
-    out["n_assessed"] = grp.transform("count").astype("int16")
+    role = out["person_id"].astype(str).map(roles)
+    out["role_level"] = role.astype("string")
+    role_idx, comp_idx, tgt_m, cap_m = _target_arrays(fw, min_evidence)
+    r = role_idx.get_indexer(role.fillna("").astype(str))
+    c = comp_idx.get_indexer(out["competency_id"].astype(str))
+    ok = (r >= 0) & (c >= 0)
+    tgt = np.where(ok, tgt_m[np.maximum(r, 0), np.maximum(c, 0)], -1)
+    cap = np.where(ok, cap_m[np.maximum(r, 0), np.maximum(c, 0)], -1)
+    out["target"] = pd.array(np.where(tgt >= 0, tgt, 0), dtype="Int8")
+    out.loc[tgt < 0, "target"] = pd.NA
+    capped = pd.array(np.where(cap >= 0, cap, 0), dtype="Int8")
+    capped[cap < 0] = pd.NA
+    out["target_capped"] = capped
+    lvl = out["level"].astype("Int16")
+    out["gap"] = (pd.array(np.where(cap >= 0, cap, 0), dtype="Int16") - lvl.array).astype("Int8")
+    out.loc[cap < 0, "gap"] = pd.NA
+    lv_f = lvl.to_numpy(dtype=float, na_value=np.nan)
+    cap_f = np.where(cap > 0, cap, np.nan).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.minimum(lv_f / cap_f, 1.0)
+    rs = pd.Series(ratio, index=out.index)
+    grp = rs.groupby(out["person_id"].to_numpy(), sort=False)
+    out["capability_index"] = pd.array(grp.transform("mean").to_numpy(), dtype="Float64")
+    out["n_assessed"] = grp.transform("count").astype("int16").to_numpy()
     return out
 
 
