@@ -80,6 +80,7 @@ Inventory (§2.9) — :mod:`kamlab.metrics.inventory`
     fifo_age_buckets(receipts, sell_out, opening_age_profile=None, bucket_edges=(0,5,9,14,27))
         FIFO age buckets per week: 0–4, 5–8, 9–13, 14–26, 27+ weeks since receipt
     age_buckets(profile, bucket_edges)   by-age stock summed into buckets
+    age_bucket_names(bucket_edges)      column names age_00_04 … age_27_plus
     aged_stock(cases_by_age, shelf_life_weeks)   cases with age > ⅓ shelf life
     clearance_liability(cases_by_age, shelf_life_weeks, list_price_case, clearance_pct=0.4)
         = cases aged > ½ shelf life × list price × clearance %

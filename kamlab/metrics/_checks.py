@@ -227,7 +227,9 @@ def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
         )
 
 
-def broadcast(value: Any, like: np.ndarray, name: str, **kw: Any) -> np.ndarray:
+def broadcast(
+    value: Any, like: np.ndarray, name: str, like_name: str = "the data", **kw: Any
+) -> np.ndarray:
     """A scalar or array ``value`` broadcast to ``like``'s shape (per-entity vectors go on rows)."""
     arr = array(value, name, scalar_ok=True, ndim=(1, 2), **kw)
     if arr.size == 1:
@@ -236,8 +238,10 @@ def broadcast(value: Any, like: np.ndarray, name: str, **kw: Any) -> np.ndarray:
         return arr
     if like.ndim == 2 and arr.ndim == 1 and arr.size == like.shape[0]:
         return np.repeat(arr[:, None], like.shape[1], axis=1)
+    shown = f"'{like_name}'" if like_name != "the data" else like_name
+    size = f"{like.size} values" if like.ndim == 1 else f"shape {like.shape}"
     raise ValueError(
-        f"'{name}' has {arr.size} values but the data has shape {like.shape}: pass one number, "
+        f"'{name}' has {arr.size} values but {shown} has {size}: pass one number, "
         "one value per week, or (for a 2-D input) one value per row."
     )
 
@@ -245,7 +249,7 @@ def broadcast(value: Any, like: np.ndarray, name: str, **kw: Any) -> np.ndarray:
 def ratio(num: float, den: float, den_name: str, what: str) -> float:
     """num / den, raising a readable error for a zero denominator."""
     if den == 0:
-        raise ValueError(f"'{den_name}' sums to 0, so {what} is undefined: pass non-zero data.")
+        raise ValueError(f"'{den_name}' totals 0, so {what} is undefined: pass non-zero data.")
     return num / den
 
 

@@ -79,10 +79,11 @@ def price_erosion(neighbour_price_index: Any, own_price_index: Any = 1.0) -> Any
     [0.01, 0.07]
     """
     nb = ck.array(neighbour_price_index, "neighbour_price_index", nonneg=True, scalar_ok=True)
-    own = ck.broadcast(own_price_index, nb, "own_price_index", nonneg=True)
+    own = ck.broadcast(own_price_index, nb, "own_price_index", "neighbour_price_index", nonneg=True)
     if (own == 0).any():
         raise ValueError("'own_price_index' has 0 values, so price erosion is undefined.")
-    out = 1.0 - nb / own
+    with np.errstate(over="ignore"):
+        out = 1.0 - nb / own
     return (
         float(out[0])
         if np.ndim(neighbour_price_index) == 0

@@ -202,7 +202,7 @@ def month_end_push_flag(
     lws = ck.fractions(lws_per_period, "lws_per_period", scalar_ok=False)
     gst = ck.fractions(gstar_per_period, "gstar_per_period", scalar_ok=False)
     ck.same_shape(lws, gst, "lws_per_period", "gstar_per_period")
-    n = ck.broadcast(weeks_in_period, lws, "weeks_in_period", nonneg=True)
+    n = ck.broadcast(weeks_in_period, lws, "weeks_in_period", "lws_per_period", nonneg=True)
     limits = dict(LWS_LIMITS if lws_limits is None else lws_limits)
     unknown = sorted(set(np.unique(n).tolist()) - set(limits))
     if unknown:

@@ -119,10 +119,11 @@ def share_of_shelf_kpi(share_of_shelf: Any, target: Any) -> Any:
     (0.9, 1.0)
     """
     sos = ck.fractions(share_of_shelf, "share_of_shelf")
-    tgt = ck.broadcast(target, sos, "target", nonneg=True)
+    tgt = ck.broadcast(target, sos, "target", "share_of_shelf", nonneg=True)
     if (tgt == 0).any():
         raise ValueError("'target' share is 0, so the share-of-shelf KPI is undefined.")
-    out = np.minimum(1.0, sos / tgt)
+    with np.errstate(over="ignore"):
+        out = np.minimum(1.0, sos / tgt)
     return (
         float(out[0]) if np.ndim(share_of_shelf) == 0 else ck.like(out, share_of_shelf, "sos_kpi")
     )

@@ -53,7 +53,8 @@ def weeks_of_cover(closing: Any, sell_out: Any, window: int = 4) -> Any:
     w = ck.integer(window, "window")
     sums, count = trailing_sum(s, w)
     out = np.where(c > 0, np.inf, 0.0)
-    np.divide(c * count, sums, out=out, where=sums > 0)
+    with np.errstate(over="ignore"):  # stock over near-zero sales: cover is (near) infinite
+        np.divide(c * count, sums, out=out, where=sums > 0)
     return ck.like(out, closing, "woc")
 
 

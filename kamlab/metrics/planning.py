@@ -136,7 +136,7 @@ def jbp_bridge(
     momentum = ly * ck.scalar(base_momentum, "base_momentum")
     dist = distribution_gain_value(delta_tdp, sales_per_point)
     nic = ck.array(promo_nic, "promo_nic", scalar_ok=True)
-    npc = ck.broadcast(promo_npc, nic, "promo_npc", nonneg=True)
+    npc = ck.broadcast(promo_npc, nic, "promo_npc", "promo_nic", nonneg=True)
     promos = float((nic * npc).sum())
     npd = (
         ck.scalar(npd_listings, "npd_listings", nonneg=True)

@@ -87,7 +87,7 @@ def promo_evaluation(
     27.12
     """
     a = ck.array(actual, "actual", nonneg=True)
-    b = ck.broadcast(baseline, a, "baseline", nonneg=True)
+    b = ck.broadcast(baseline, a, "baseline", "actual", nonneg=True)
     p = ck.mask(promo, "promo")
     ck.same_shape(a, p, "actual", "promo")
     if not p.any():
@@ -287,11 +287,17 @@ def promo_response_multiplier(
     if (disp <= 0).any() or (feat <= 0).any():
         raise ValueError("'display_mult' and 'feature_mult' must be greater than 0.")
     try:
-        out = np.power(1.0 - d, eps) * disp * feat
+        with np.errstate(over="ignore"):
+            out = np.power(1.0 - d, eps) * disp * feat
     except ValueError:
         raise ValueError(
             "'depth', 'elasticity', 'display_mult' and 'feature_mult' have incompatible lengths."
         ) from None
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "The multiplier overflows: 'depth' and 'elasticity' are far outside realistic "
+            "values (depth ≤ 0.5, elasticity around −1 to −4)."
+        )
     scalar_in = all(np.ndim(v) == 0 for v in (depth, elasticity, display_mult, feature_mult))
     return float(out.item()) if scalar_in else out
 

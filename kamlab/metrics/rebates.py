@@ -140,7 +140,7 @@ def tiered_rebate(
         elig = (
             s
             if eligible_sales is None
-            else ck.broadcast(eligible_sales, s, "eligible_sales", nonneg=True)
+            else ck.broadcast(eligible_sales, s, "eligible_sales", "sales", nonneg=True)
         )
         out = _retro_rates(_metric(s, b, basis), lo, up, rate) * elig
     elif how == "marginal":
@@ -234,7 +234,7 @@ def rebate_accrual(weekly_eligible_sales: Any, expected_rate: Any) -> RebateAccr
     ([1000.0, 4000.0, 6000.0], [1000.0, 3000.0, 2000.0])
     """
     gs = ck.array(weekly_eligible_sales, "weekly_eligible_sales", nonneg=True)
-    r = ck.broadcast(expected_rate, gs, "expected_rate", nonneg=True)
+    r = ck.broadcast(expected_rate, gs, "expected_rate", "weekly_eligible_sales", nonneg=True)
     if (r > 1).any():
         raise ValueError("'expected_rate' must be a fraction (0.02 for 2%).")
     cum = r * np.cumsum(gs)

@@ -106,7 +106,7 @@ def five_indicator_score(
         wk = w.get(key, 0.0)
         a_raw, t_raw = _get(actual, key, "actual"), _get(target, key, "target")
         a = ck.array(a_raw, f"actual[{key!r}]", scalar_ok=True)
-        t = ck.broadcast(t_raw, a, f"target[{key!r}]")
+        t = ck.broadcast(t_raw, a, f"target[{key!r}]", f"actual[{key!r}]")
         if (t <= 0).any():
             raise ValueError(f"'target[{key!r}]' must be greater than 0 to measure achievement.")
         ach = a / t

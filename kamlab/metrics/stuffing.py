@@ -56,7 +56,8 @@ def sell_in_sell_out_ratio(sell_in: Any, sell_out: Any, window: int = 13) -> Any
     num, _ = trailing_sum(si, w)
     den, _ = trailing_sum(so, w)
     out = np.where(num > 0, np.inf, 0.0)
-    np.divide(num, den, out=out, where=den > 0)
+    with np.errstate(over="ignore"):  # sell-in over near-zero sell-out: ratio is (near) ∞
+        np.divide(num, den, out=out, where=den > 0)
     return ck.like(out, sell_in, f"r_{w}")
 
 
@@ -81,7 +82,7 @@ def stuffing_flags(
     [0, 1, 1, 1, 1, 0, 0, 0, 0]
     """
     w = ck.array(woc, "woc", nonneg=True, ndim=(1, 2), allow_inf=True)
-    target = ck.broadcast(target_woc, w, "target_woc", nonneg=True)
+    target = ck.broadcast(target_woc, w, "target_woc", "woc", nonneg=True)
     m = ck.scalar(margin, "margin", nonneg=True)
     run = ck.integer(min_run, "min_run")
     flags = runs_at_least(np.asarray(ck.above(w, target + m), dtype=bool).reshape(w.shape), run)
