@@ -31,12 +31,20 @@ def _out(result: Any) -> Any:
 
 
 def at_least(x: Any, threshold: Any) -> Any:
-    """``x >= threshold`` with the §0.2 guard (``x >= thr - 1e-9``): bool or boolean array."""
+    """``x >= threshold`` with the §0.2 guard (``x >= thr - 1e-9``): bool or boolean array.
+
+    >>> at_least(0.05 - 1e-12, 0.05), at_least([0.04, 0.05], 0.05).tolist()
+    (True, [False, True])
+    """
     return _out(np.asarray(x, dtype=float) >= np.asarray(threshold, dtype=float) - GUARD)
 
 
 def above(x: Any, threshold: Any) -> Any:
-    """``x > threshold`` with the guard (``x > thr + 1e-9``): float noise never crosses it."""
+    """``x > threshold`` with the guard (``x > thr + 1e-9``): float noise never crosses it.
+
+    >>> above(0.05 + 1e-12, 0.05), above(0.0501, 0.05)
+    (False, True)
+    """
     return _out(np.asarray(x, dtype=float) > np.asarray(threshold, dtype=float) + GUARD)
 
 

@@ -47,7 +47,7 @@ def absorption_gap(in_region_offtake: Any, reported_secondary: Any) -> float:
 
 
 def yoy_growth(this_year: Any, last_year: Any) -> float:
-    """Year-on-year growth ``= Σ this year / Σ last year − 1`` (fraction).
+    """Year-on-year growth ``= Σ this year / Σ last year − 1`` (fraction; §2.13, §2.14).
 
     >>> round(yoy_growth(1_300, 1_000), 6)
     0.3

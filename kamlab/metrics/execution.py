@@ -170,7 +170,7 @@ def perfect_store_score(kpis: Any, weights: Mapping[str, float] | None = None) -
 
 
 def acv_weighted_mean(values: Any, acv: Any) -> float:
-    """Store-ACV-weighted mean ``= Σ ACV × value / Σ ACV`` (account PSS over audited stores).
+    """Store-ACV-weighted mean ``= Σ ACV × value / Σ ACV`` (account PSS over audited stores, §2.17).
 
     >>> acv_weighted_mean([0.8, 0.6], [300, 100])
     0.75

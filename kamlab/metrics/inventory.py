@@ -172,7 +172,7 @@ def fifo_age_profile(
 
 
 def age_bucket_names(bucket_edges: tuple[int, ...] = AGE_BUCKET_EDGES) -> list[str]:
-    """Column names of the age buckets: ``age_00_04, …, age_27_plus`` for the default edges.
+    """Column names of the age buckets (§2.9): ``age_00_04, …, age_27_plus`` for the default edges.
 
     >>> age_bucket_names()
     ['age_00_04', 'age_05_08', 'age_09_13', 'age_14_26', 'age_27_plus']
@@ -192,7 +192,7 @@ def _edges(bucket_edges: Any) -> tuple[int, ...]:
 
 
 def age_buckets(profile: Any, bucket_edges: tuple[int, ...] = AGE_BUCKET_EDGES) -> np.ndarray:
-    """Sum a by-age profile (last axis = age in weeks) into age buckets (cases).
+    """Sum a by-age profile (last axis = age in weeks) into age buckets (cases; SPEC §2.9).
 
     The last column of ``profile`` is read as "this age or older".
 

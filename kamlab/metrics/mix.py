@@ -62,7 +62,7 @@ def mix_deviation(actual: Any, planned: Any) -> float:
 
 
 def mix_deviation_table(actual: Any, planned: Any) -> pd.DataFrame:
-    """Per-member mix: ``actual_share``, ``planned_share`` and deviation ``d_c = s_c − p_c``.
+    """Per-member mix (§2.12): ``actual_share``, ``planned_share``, deviation ``d_c = s_c − p_c``.
 
     >>> mix_deviation_table({"A": 60, "B": 40}, {"A": 0.5, "B": 0.5}).round(2).to_dict("list")
     {'member': ['A', 'B'], 'actual_share': [0.6, 0.4], 'planned_share': [0.5, 0.5], 'deviation': [0.1, -0.1]}

@@ -57,7 +57,10 @@ def jbp_market_target(
     if s == 0:
         raise ValueError("'share_ly' is 0, so the relative share change is undefined.")
     if min(1 + g, 1 + ds / s, 1 + p) < 0:
-        raise ValueError("A growth below −100% makes the target negative: check the inputs.")
+        raise ValueError(
+            "'category_growth', 'share_change' or 'net_price_change' is below −100%, which makes "
+            "the target negative: pass growths as fractions (−0.05 for −5%)."
+        )
     return nr * (1 + g) * (1 + ds / s) * (1 + p)
 
 

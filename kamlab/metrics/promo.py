@@ -108,7 +108,8 @@ def promo_evaluation(
         )
     if nic == 0:
         raise ValueError(
-            "Net incremental cases are 0, so the cost per incremental case is undefined."
+            "'actual' minus 'baseline' (less 'cannibalised') nets to 0 incremental cases, so the "
+            "cost per incremental case is undefined."
         )
     igp = nic * m
     return PromoEvaluation(
@@ -224,8 +225,8 @@ def baseline_pre_period(
     candidates = np.flatnonzero(~p[: max(0, s - halo)])
     if candidates.size == 0:
         raise ValueError(
-            f"No non-promo week before the halo of the event starting at week {s}: "
-            "use the pre+post baseline instead."
+            f"'sales' has no non-promo week before the halo of the event starting at week {s} "
+            "('start'): use the pre+post baseline instead."
         )
     return float(x[candidates[-n:]].mean())
 
@@ -257,7 +258,7 @@ def baseline_pre_post(
     clean = window & ~p
     if not clean.any():
         raise ValueError(
-            f"No non-promo week in the pre/post windows of the event {s}–{e}: "
+            f"'sales' has no non-promo week in the pre/post windows of the event {s}–{e}: "
             "pass a longer series or use another baseline."
         )
     return float(np.median(x[clean]))
