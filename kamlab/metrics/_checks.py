@@ -40,7 +40,7 @@ def at_least(x: Any, threshold: Any) -> Any:
 
 
 def above(x: Any, threshold: Any) -> Any:
-    """``x > threshold`` with the guard (``x > thr + 1e-9``): float noise never crosses it.
+    """``x > threshold`` with the §0.2 guard (``x > thr + 1e-9``): float noise never crosses it.
 
     >>> above(0.05 + 1e-12, 0.05), above(0.0501, 0.05)
     (False, True)
