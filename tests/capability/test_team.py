@@ -311,3 +311,40 @@ def test_nine_box_from_account_composites(tiny) -> None:
 
 def test_tertile_ties_share_a_band() -> None:
     assert tertile_band(pd.Series([0.5, 0.5, 0.5])).tolist() == [1, 1, 1]
+
+
+# -- demo roster and scores from a world -------------------------------------------------------
+
+
+def test_roster_from_world_and_demo_scores() -> None:
+    from kamlab.capability import demo_scores, roster_from_world
+    from kamlab.data import World
+
+    kam = pd.DataFrame(
+        {
+            "kam_id": ["KAD01", "KAD02", "KAM01", "KAM02", "KAM03"],
+            "name": ["Dir A", "Dir B", "Mgr A", "Mgr B", "Mgr C"],
+            "role_level": ["KAD", "KAD", "KAM", "KAM", "KAM"],
+            "team": ["NATIONAL_KA"] * 5,
+            "region_id": [None, None, "R1", "R2", "R2"],
+            "manager_id": [None, "KAD01", "KAD02", "KAD02", "KAD01"],
+            "status": ["ACTIVE", "RESIGNED", "ACTIVE", "ACTIVE", "RESIGNED"],
+        }
+    )
+    accounts = pd.DataFrame(
+        {"account_id": ["ACC001", "ACC002", "ACC003"], "kam_id": ["KAM01", "KAM01", "KAM02"]}
+    )
+    scores_ = pd.DataFrame(
+        {"person_id": ["KAM01"], "item_id": ["M1-T1"], "attempt": [1], "score": [4.0], "max_score": [4.0]}
+    )
+    world = World(public={"kam": kam, "accounts": accounts, "assessment_scores": scores_})
+    r = roster_from_world(world).set_index("person_id")
+    assert r.index.tolist() == ["KAD01", "KAM01", "KAM02"]  # ACTIVE only
+    # KAM01's manager KAD02 resigned: the next manager up (KAD01) takes the line
+    assert r.loc["KAM01", "manager_id"] == "KAD01"
+    assert r.loc["KAM01", "owned_accounts"] == "ACC001|ACC002"
+    assert r.loc["KAD01", "owned_accounts"] is pd.NA
+    assert len(roster_from_world(world, active_only=False)) == 5
+    assert demo_scores(world).equals(scores_)
+    with pytest.raises(ValueError, match="no assessment_scores table"):
+        demo_scores(World(public={"kam": kam}))
