@@ -46,8 +46,25 @@ def validate(path: Path = typer.Argument(..., help="A saved world folder.")) -> 
 def import_(
     src: Path = typer.Argument(..., help="Folder of CSV/Excel extracts plus a mapping file."),
     out: Path = typer.Option(..., help="Folder to write the imported world into."),
+    mapping: Path | None = typer.Option(
+        None, help="The mapping file (default: SRC/kamlab-mapping.toml)."
+    ),
+    overwrite: bool = typer.Option(False, help="Replace OUT if it already exists."),
 ) -> None:
     """Map and validate a company's own extracts into a kamlab world."""
-    from kamlab.cli._common import not_yet
+    from kamlab.data.importer import import_world
+    from kamlab.data.validate import format_report
 
-    not_yet("kamlab data import", "bring your own data")
+    if not src.is_dir():
+        fail(t("data.import_not_a_folder", src=src), code=2)
+    result = import_world(src, out, mapping=mapping, overwrite=overwrite)
+    if not result.ok:
+        typer.echo(format_report(result.problems))
+        typer.echo(t("data.import_failed", src=src, n=len(result.problems), out=out))
+        raise typer.Exit(code=1)
+    assert result.world is not None
+    typer.echo(result.summary())
+    n_rows = sum(len(df) for df in result.world.public.values())
+    typer.echo(
+        t("data.import_ok", src=src, out=out, tables=len(result.world.public), rows=f"{n_rows:,}")
+    )

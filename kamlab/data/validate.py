@@ -181,13 +181,16 @@ class Problem:
                 t("data.part_source_column", lang=lang, source=self.source_column, target=target)
             )
         else:
-            first = "data.part_table" if parts else "data.part_table_first"
-            parts.append(t(first, lang=lang, table=self.table))
+            if self.table:
+                first = "data.part_table" if parts else "data.part_table_first"
+                parts.append(t(first, lang=lang, table=self.table))
             if self.column:
                 parts.append(t("data.part_column", lang=lang, column=self.column))
         if self.row_key:
             key = "data.part_key_after_line" if self.line is not None else "data.part_key"
             parts.append(t(key, lang=lang, key=self.row_key))
+        if not parts:
+            return self.message[:1].upper() + self.message[1:]
         where = t("data.part_sep", lang=lang).join(parts)
         return t("data.problem", lang=lang, where=where, message=self.message)
 
@@ -1038,6 +1041,7 @@ def format_report(problems: Iterable[Problem]) -> str:
     lines: list[str] = []
     for table, items in by_table.items():
         lang = items[0].lang
-        lines.append(t("data.validate_table_header", lang=lang, table=table, n=len(items)))
+        name = table or t("data.general", lang=lang)
+        lines.append(t("data.validate_table_header", lang=lang, table=name, n=len(items)))
         lines.extend(f"  - {p}" for p in items)
     return "\n".join(lines)
