@@ -150,7 +150,7 @@ def traced_share(packs_found_outside: Any, packs_found: Any) -> float:
     tot = ck.array(packs_found, "packs_found", nonneg=True, scalar_ok=True)
     ck.same_shape(out, tot, "packs_found_outside", "packs_found")
     ck.not_more_than(out, tot, "packs_found_outside", "packs_found")
-    return ck.ratio(float(out.sum()), float(tot.sum()), "packs_found", "the traced share")
+    return min(1.0, ck.ratio(float(out.sum()), float(tot.sum()), "packs_found", "the traced share"))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from hypothesis.extra.numpy import arrays
 
 from kamlab import metrics as km
 
-settings.register_profile("kamlab-metrics", deadline=None, max_examples=100)
-settings.load_profile("kamlab-metrics")
+# per-test settings (a global profile would change other areas' hypothesis tests)
+fast = settings(deadline=None, max_examples=100)
 
 # realistic magnitudes: exactly 0, or at least 1e-3 cases / RMB (no subnormal floats)
 volume = st.just(0.0) | st.floats(min_value=1e-3, max_value=1e6)
@@ -30,6 +30,7 @@ def pvm_inputs(draw):
     return v0, p0, v1, p1
 
 
+@fast
 @given(pvm_inputs())
 def test_pvm_bridge_sums_to_revenue_change(args):
     b = km.pvm_bridge(*args)
@@ -59,6 +60,7 @@ def order_lines(draw):
     )
 
 
+@fast
 @given(order_lines(), st.integers(0, 3))
 def test_fill_rates_bounded_and_otif_below_components(lines, tolerance):
     r = km.fill_rates(lines, tolerance_days=tolerance)
@@ -85,6 +87,7 @@ def contiguous_tiers(draw):
     return tiers
 
 
+@fast
 @given(
     contiguous_tiers(),
     st.floats(1e3, 1e8),
@@ -98,6 +101,7 @@ def test_retro_rebate_at_least_marginal(tiers, base, growth):
     assert marginal >= 0.0
 
 
+@fast
 @given(contiguous_tiers(), st.floats(1e3, 1e8), st.lists(st.floats(0.0, 2.0), min_size=2))
 def test_marginal_rebate_is_continuous_and_non_decreasing(tiers, base, growths):
     sales = np.sort(base * (1 + np.asarray(growths)))
@@ -105,6 +109,7 @@ def test_marginal_rebate_is_continuous_and_non_decreasing(tiers, base, growths):
     assert np.all(np.diff(curve) >= -1e-6)
 
 
+@fast
 @given(st.floats(0.001, 1e6), st.integers(2, 13))
 def test_gini_of_equal_weeks_is_zero(level, n):
     e = km.evenness([level] * n)
@@ -115,6 +120,7 @@ def test_gini_of_equal_weeks_is_zero(level, n):
     assert abs(e.cv) <= 1e-9
 
 
+@fast
 @given(arrays(float, st.integers(2, 13), elements=volume))
 def test_evenness_bounds(x):
     assume(x.sum() > 1e-3)
@@ -125,6 +131,7 @@ def test_evenness_bounds(x):
     assert e.cv <= np.sqrt(n - 1) + 1e-9
 
 
+@fast
 @given(st.lists(st.tuples(volume, volume), min_size=1, max_size=30))
 def test_value_share_in_unit_interval(pairs):
     ours = [min(a, b) for a, b in pairs]
@@ -134,6 +141,7 @@ def test_value_share_in_unit_interval(pairs):
     assert 0.0 <= share <= 1.0
 
 
+@fast
 @given(st.lists(st.booleans(), min_size=1, max_size=50), st.data())
 def test_distribution_in_unit_interval(handling, data):
     acv = data.draw(st.lists(volume, min_size=len(handling), max_size=len(handling)))
@@ -142,6 +150,7 @@ def test_distribution_in_unit_interval(handling, data):
     assert 0.0 <= km.weighted_distribution(handling, acv) <= 1.0
 
 
+@fast
 @given(
     st.dictionaries(st.sampled_from("ABCDEF"), volume, min_size=1),
     st.dictionaries(st.sampled_from("ABCDEF"), volume, min_size=1),
@@ -153,6 +162,7 @@ def test_mix_deviation_in_unit_interval(actual, planned):
     assert km.mix_deviation(actual, actual) <= 1e-12
 
 
+@fast
 @given(
     st.integers(1, 60).flatmap(
         lambda n: st.tuples(arrays(float, n, elements=volume), arrays(float, n, elements=volume))
@@ -177,6 +187,7 @@ def scorecards(draw):
     return actual, target, weights
 
 
+@fast
 @given(scorecards())
 def test_five_indicator_composite_capped(card):
     actual, target, weights = card
@@ -187,6 +198,7 @@ def test_five_indicator_composite_capped(card):
     assert s.rag in {"green", "amber", "red"}
 
 
+@fast
 @given(
     st.integers(1, 30).flatmap(
         lambda n: st.tuples(
@@ -210,6 +222,7 @@ def test_fifo_buckets_sum_to_closing_stock(series):
     assert (buckets.to_numpy() >= -1e-9).all()
 
 
+@fast
 @given(arrays(float, st.integers(1, 40), elements=volume), arrays(float, 40, elements=volume))
 def test_tracking_signal_bounded_by_window(actual, forecast_pool):
     forecast = forecast_pool[: actual.size]
@@ -217,6 +230,7 @@ def test_tracking_signal_bounded_by_window(actual, forecast_pool):
     assert (np.abs(ts) <= 13 + 1e-9).all()
 
 
+@fast
 @given(st.lists(st.tuples(st.integers(0, 100), st.integers(0, 100)), min_size=1, max_size=20))
 def test_execution_ratios_in_unit_interval(pairs):
     part = [min(a, b) for a, b in pairs]
