@@ -28,7 +28,7 @@ from kamlab.capability.bench import (
     succession_bench,
 )
 from kamlab.capability.gaps import GapReport, gap_report, recommended_modules
-from kamlab.capability.heatmap import TeamHeatmap, team_heatmap
+from kamlab.capability.heatmap import GAP_COLOURS, TeamHeatmap, gap_colour, team_heatmap
 from kamlab.capability.ninebox import NineBox, nine_box, tertile_band
 from kamlab.capability.roster import (
     RosterError,
@@ -60,6 +60,7 @@ from kamlab.data.framework import (
 )
 
 __all__ = [
+    "GAP_COLOURS",
     "NOT_READY",
     "READY_1_2Y",
     "READY_NOW",
@@ -80,6 +81,7 @@ __all__ = [
     "demo_scores",
     "evidenced_levels",
     "export_framework",
+    "gap_colour",
     "gap_report",
     "levels_over_time",
     "load_framework",

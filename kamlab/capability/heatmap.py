@@ -20,15 +20,39 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kamlab.capability.roster import team_of
 from kamlab.capability.scoring import _fw, attach_targets
 from kamlab.data.framework import Framework
 from kamlab.i18n import t
 
-__all__ = ["CRITICAL_SHARE", "TeamHeatmap", "team_heatmap"]
+__all__ = ["CRITICAL_SHARE", "GAP_COLOURS", "TeamHeatmap", "gap_colour", "team_heatmap"]
 
 #: Share of the team below target from which a competency is a "critical gap".
 CRITICAL_SHARE = 0.5
 _EPS = 1e-9
+
+#: Colour-blind-safe cell colours (Okabe–Ito) by gap; always draw the level/gap as text too.
+GAP_COLOURS = {
+    "at_target": "#56B4E9",  # sky blue: level ≥ target
+    "gap_1": "#F0E442",  # yellow: one level below
+    "gap_2": "#E69F00",  # orange: two levels below
+    "gap_3": "#D55E00",  # vermillion: three or more below
+    "not_assessed": "#BBBBBB",  # grey: no evidence
+}
+
+
+def gap_colour(gap: object) -> str:
+    """Cell colour for a gap (``target − level``; ``<NA>`` = not assessed).
+
+    >>> gap_colour(-1), gap_colour(1), gap_colour(5), gap_colour(None)
+    ('#56B4E9', '#F0E442', '#D55E00', '#BBBBBB')
+    """
+    if gap is None or pd.isna(gap):
+        return GAP_COLOURS["not_assessed"]
+    g = int(gap)  # type: ignore[call-overload]
+    if g <= 0:
+        return GAP_COLOURS["at_target"]
+    return GAP_COLOURS["gap_1" if g == 1 else "gap_2" if g == 2 else "gap_3"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,14 +105,16 @@ def team_heatmap(
     roles: str | Iterable[str] | None = None,
     regions: str | Iterable[str] | None = None,
     person_ids: Iterable[str] | None = None,
+    manager_id: str | None = None,
     framework: Framework | None = None,
 ) -> TeamHeatmap:
     """Team heatmap of ``levels`` (from :func:`~kamlab.capability.competency_levels`).
 
     ``roster``: the validated roster (:func:`~kamlab.capability.load_roster`); targets are
     (re)attached from its roles. Filters keep people whose team / role / region is in the given
-    values, or whose id is in ``person_ids`` (use :func:`~kamlab.capability.team_of` to show a
-    manager only their own people). Vectorised: 200 people × 10 competencies in a few ms.
+    values, or whose id is in ``person_ids``; ``manager_id`` keeps that manager and everyone
+    reporting to them, directly or not (what the manager may see, :func:`team_of`).
+    Vectorised: 200 people × 10 competencies in about 30 ms.
     """
     fw = _fw(framework)
     if "person_id" not in roster.columns or "role_level" not in roster.columns:
@@ -102,6 +128,8 @@ def team_heatmap(
             r = r.loc[r[col].isin(v)]
     if person_ids is not None:
         r = r.loc[r["person_id"].isin(list(person_ids))]
+    if manager_id is not None:
+        r = r.loc[r["person_id"].isin(team_of(roster, manager_id))]
     messages: list[str] = list(levels.attrs.get("messages", []))
     known = set(roster["person_id"].astype(str))
     extra = sorted(set(levels["person_id"].astype(str)) - known)

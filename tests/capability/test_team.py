@@ -335,7 +335,13 @@ def test_roster_from_world_and_demo_scores() -> None:
         {"account_id": ["ACC001", "ACC002", "ACC003"], "kam_id": ["KAM01", "KAM01", "KAM02"]}
     )
     scores_ = pd.DataFrame(
-        {"person_id": ["KAM01"], "item_id": ["M1-T1"], "attempt": [1], "score": [4.0], "max_score": [4.0]}
+        {
+            "person_id": ["KAM01"],
+            "item_id": ["M1-T1"],
+            "attempt": [1],
+            "score": [4.0],
+            "max_score": [4.0],
+        }
     )
     world = World(public={"kam": kam, "accounts": accounts, "assessment_scores": scores_})
     r = roster_from_world(world).set_index("person_id")
@@ -348,3 +354,9 @@ def test_roster_from_world_and_demo_scores() -> None:
     assert demo_scores(world).equals(scores_)
     with pytest.raises(ValueError, match="no assessment_scores table"):
         demo_scores(World(public={"kam": kam}))
+
+
+def test_heatmap_manager_view(tiny) -> None:
+    lv = _levels({"L1": (3, 3), "S1": (2, 2), "S2": (3, 1), "J1": (2, None), "J2": (1, 1)})
+    hm = team_heatmap(lv, _team_roster(tiny), manager_id="S2", framework=tiny)
+    assert hm.rows.person_id.tolist() == ["S2", "J2"]
