@@ -154,6 +154,12 @@ TEAMS = (
     "REGIONAL_KA_R4",
     "REGIONAL_KA_R5",
     "DISTRIBUTOR_SALES",
+    # the large preset's ten regions (appended so existing category codes stay stable)
+    "REGIONAL_KA_R6",
+    "REGIONAL_KA_R7",
+    "REGIONAL_KA_R8",
+    "REGIONAL_KA_R9",
+    "REGIONAL_KA_R10",
 )
 COMPETENCIES = tuple(f"C{i}" for i in range(1, 11))
 ITEM_TYPES = ("FUNCTION", "NUMERIC", "CHOICE", "CLASSIFICATION", "OPTIMIZATION", "MANUAL")

@@ -1,0 +1,329 @@
+"""Stage 3 — plans and agreements: trade terms, rebate tiers, targets, mix plan (SPEC §1.2, §3.8).
+
+Terms follow the defaults of SPEC §1.2 by segment (tier A / B / C, EC, DIST); their generosity
+scales with the owner's negotiation level: rates and fees × ``(1.15 − 0.05 × (C3 − 1))``.
+Targets and the mix plan come from the *expected* clean demand (λ with planned promotions),
+so a clean world sits on plan; targets carry a stretch of U(2%, 8%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamlab.sim.config import SimConfig, stage_rng
+from kamlab.sim.master import CHANNELS, Master
+from kamlab.sim.people import People
+
+__all__ = ["TERMS_DEFAULT", "Terms", "build_mix_plan", "build_targets", "build_terms"]
+
+#: segment → term values (SPEC §1.2 trade_terms defaults)
+TERMS_DEFAULT: dict[str, dict[str, float]] = {
+    "A": dict(on_inv=0.06, uncond=0.03, listing=300, endcap=2000, floor=4000, dm=15000,
+              festival=150_000, anniv=100_000, ec_fee=0.0, logistics=0.01, pay=60),
+    "B": dict(on_inv=0.04, uncond=0.02, listing=200, endcap=1200, floor=2500, dm=8000,
+              festival=80_000, anniv=50_000, ec_fee=0.0, logistics=0.0, pay=45),
+    "C": dict(on_inv=0.03, uncond=0.01, listing=100, endcap=800, floor=1500, dm=4000,
+              festival=40_000, anniv=20_000, ec_fee=0.0, logistics=0.0, pay=30),
+    "EC": dict(on_inv=0.05, uncond=0.02, listing=0, endcap=0, floor=0, dm=20000,
+               festival=0, anniv=0, ec_fee=0.03, logistics=0.0, pay=30),
+    "DIST": dict(on_inv=0.02, uncond=0.0, listing=0, endcap=0, floor=0, dm=0,
+                 festival=0, anniv=0, ec_fee=0.0, logistics=0.0, pay=7),
+}  # fmt: skip
+GROWTH_TIERS = [(0.0, 0.05, 0.01), (0.05, 0.10, 0.02), (0.10, None, 0.03)]
+TARGET_TIERS = [(0.9, 1.0, 0.01), (1.0, 1.1, 0.02), (1.1, None, 0.03)]
+
+
+@dataclass
+class Terms:
+    """Per account × fiscal year terms as arrays (A, Y) plus the per-account fee rates."""
+
+    years: list[int]
+    segment: list[str]
+    gen: np.ndarray  # (A,) generosity multiplier
+    on_inv: np.ndarray  # (A,)
+    uncond: np.ndarray
+    ec_fee: np.ndarray
+    logistics: np.ndarray
+    listing: np.ndarray
+    endcap: np.ndarray
+    floor: np.ndarray
+    dm: np.ndarray
+    festival: np.ndarray
+    anniv: np.ndarray
+    pay_days: np.ndarray
+    tier_rates: np.ndarray  # (A, 3) growth (KA) or attainment (DIST) tier rates
+    anniversary_period: np.ndarray  # (A,) fiscal period (1–12) of the store anniversary
+    otif_kpi: float = 0.90
+    case_fill_kpi: float = 0.95
+    otif_penalty_pct: float = 0.03
+    clearance_pct: float = 0.40
+
+    def fees(self) -> dict[str, np.ndarray]:
+        return {"endcap": self.endcap, "floorstack": self.floor, "dm": self.dm}
+
+
+def segment_of(channel: str, tier: str) -> str:
+    if channel == "DIST":
+        return "DIST"
+    if channel == "EC":
+        return "EC"
+    return tier
+
+
+def build_terms(cfg: SimConfig, master: Master, people: People, years: list[int]) -> Terms:
+    """Stage 3a: trade terms and tier rates (stream PLANS, sub-key 1)."""
+    rng = stage_rng(cfg.seed, "PLANS", 1)
+    acc = master.accounts
+    seg = [segment_of(c, t) for c, t in zip(acc.channel, acc.tier, strict=True)]
+    c3 = people.levels[people.owner, 2]
+    gen = 1.15 - 0.05 * (c3 - 1)
+
+    def col(key: str, money: bool = False) -> np.ndarray:
+        v = np.array([TERMS_DEFAULT[s][key] for s in seg], dtype=float) * gen
+        return np.round(v, 0) if money else np.round(v, 4)
+
+    base_rates = np.array([[r for _, _, r in (TARGET_TIERS if s == "DIST" else GROWTH_TIERS)]
+                           for s in seg])  # fmt: skip
+    return Terms(
+        years=years,
+        segment=seg,
+        gen=gen,
+        on_inv=col("on_inv"),
+        uncond=col("uncond"),
+        ec_fee=col("ec_fee"),
+        logistics=col("logistics"),
+        listing=col("listing", True),
+        endcap=col("endcap", True),
+        floor=col("floor", True),
+        dm=col("dm", True),
+        festival=col("festival", True),
+        anniv=col("anniv", True),
+        pay_days=np.array([TERMS_DEFAULT[s]["pay"] for s in seg], dtype=np.int64),
+        tier_rates=np.round(base_rates * gen[:, None], 4),
+        anniversary_period=rng.integers(3, 12, size=len(acc)),
+    )
+
+
+def terms_table(master: Master, terms: Terms, growth_base: np.ndarray) -> pd.DataFrame:
+    """trade_terms rows (account × fiscal year); ``growth_base`` is (A, Y) LY eligible GS."""
+    rows = []
+    for a, acc_id in enumerate(master.acc_ids):
+        for y, fy in enumerate(terms.years):
+            rows.append(
+                {
+                    "account_id": acc_id,
+                    "fiscal_year": fy,
+                    "on_invoice_discount_pct": terms.on_inv[a],
+                    "unconditional_rebate_pct": terms.uncond[a],
+                    "growth_rebate_mode": "RETRO",
+                    "growth_base_gs": round(float(growth_base[a, y]), 2),
+                    "listing_fee_per_sku_store": terms.listing[a],
+                    "endcap_fee_per_store_period": terms.endcap[a],
+                    "floorstack_fee_per_store_period": terms.floor[a],
+                    "dm_fee_per_issue": terms.dm[a],
+                    "festival_fee_annual": terms.festival[a],
+                    "anniversary_fee_annual": terms.anniv[a],
+                    "ec_platform_fee_pct": terms.ec_fee[a],
+                    "logistics_allowance_pct": terms.logistics[a],
+                    "payment_terms_days": int(terms.pay_days[a]),
+                    "case_fill_kpi": terms.case_fill_kpi,
+                    "otif_kpi": terms.otif_kpi,
+                    "otif_penalty_pct": terms.otif_penalty_pct,
+                    "aged_stock_clearance_pct": terms.clearance_pct,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def tiers_table(master: Master, terms: Terms) -> pd.DataFrame:
+    rows = []
+    for a, acc_id in enumerate(master.acc_ids):
+        dist = terms.segment[a] == "DIST"
+        bands = TARGET_TIERS if dist else GROWTH_TIERS
+        for fy in terms.years:
+            for k, (lo, hi, _) in enumerate(bands):
+                rows.append(
+                    {
+                        "account_id": acc_id,
+                        "fiscal_year": fy,
+                        "rebate_type": "TARGET_ATTAINMENT" if dist else "GROWTH",
+                        "tier_no": k + 1,
+                        "lower_bound": lo,
+                        "upper_bound": np.nan if hi is None else hi,
+                        "rate": terms.tier_rates[a, k],
+                    }
+                )
+    df = pd.DataFrame(rows)
+    df["upper_bound"] = df["upper_bound"].astype("float64")
+    return df
+
+
+def tier_rate(
+    x: np.ndarray, bands: list[tuple[float, float | None, float]], rates: np.ndarray
+) -> np.ndarray:
+    """Rate of the tier that ``x`` (growth or attainment) reaches; 0 below the first tier.
+
+    ``rates`` is (n, k) per entity. Lower bounds are inclusive (``x >= lo − 1e-9``).
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for k, (lo, _hi, _r) in enumerate(bands):
+        out = np.where(x >= lo - 1e-9, rates[..., k], out)
+    return out
+
+
+def build_targets(
+    cfg: SimConfig,
+    master: Master,
+    terms: Terms,
+    cal: pd.DataFrame,
+    exp_cases: np.ndarray,
+    pair_a: np.ndarray,
+    pair_s: np.ndarray,
+    planned_promo_cost: np.ndarray,
+    share_target: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """targets_annual and targets_period from expected clean cases (stream PLANS, sub-key 2).
+
+    ``exp_cases`` is (N, T) expected cases with planned promotions; ``planned_promo_cost`` is
+    (A, Y) planned promotion spend; ``share_target`` (A,) the value-share target.
+    """
+    rng = stage_rng(cfg.seed, "PLANS", 2)
+    T = cfg.n_weeks
+    A = master.n_acc
+    years = terms.years
+    fy = cal.fiscal_year.to_numpy()[:T]
+    pk = cal.period_key.astype(str).to_numpy()[:T]
+    fp = cal.fiscal_period.to_numpy()[:T]
+    stretch = rng.uniform(0.02, 0.08, size=(A, len(years)))
+    price = master.sku_list[pair_s] * master.acc_price_factor[pair_a]
+    cogs = master.sku_cogs[pair_s]
+    ch = np.array([CHANNELS[c] for c in master.acc_channel])
+    freight = np.array(
+        [{"HYPER": 2.5, "SUPER": 2.8, "CVS": 3.5, "EC": 3.0, "DIST": 1.8}[c] for c in ch]
+    )
+    drop = np.array(
+        [{"HYPER": 300, "SUPER": 250, "CVS": 150, "EC": 200, "DIST": 400}[c] for c in ch]
+    )
+    annual, period = [], []
+    periods = list(dict.fromkeys(pk.tolist()))
+    for y, year in enumerate(years):
+        wk = fy == year
+        vol = np.zeros(A)
+        gs = np.zeros(A)
+        cg = np.zeros(A)
+        np.add.at(vol, pair_a, exp_cases[:, wk].sum(axis=1))
+        np.add.at(gs, pair_a, (exp_cases[:, wk] * price[:, None]).sum(axis=1))
+        np.add.at(cg, pair_a, (exp_cases[:, wk] * cogs[:, None]).sum(axis=1))
+        k = 1 + stretch[:, y]
+        vol_t, gs_t, cogs_t = vol * k, gs * k, cg * k
+        expected_rebate = np.where(np.array(terms.segment) == "DIST", terms.tier_rates[:, 1],
+                                   terms.tier_rates[:, 0])  # fmt: skip
+        rate = terms.on_inv + terms.uncond + terms.ec_fee + terms.logistics + expected_rebate
+        fixed = terms.festival + terms.anniv + planned_promo_cost[:, y]
+        tts = gs_t * rate + fixed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tts_rate = np.where(gs_t > 0, tts / gs_t, 0.0)
+        nr = gs_t - tts
+        gp = nr - cogs_t
+        n_weeks = wk.sum()
+        cts = vol_t * freight + drop * n_weeks + nr * 0.06 * terms.pay_days / 365
+        cc = gp - cts
+        for a in range(A):
+            annual.append(
+                {
+                    "account_id": master.acc_ids[a],
+                    "fiscal_year": year,
+                    "volume_cases_target": round(vol_t[a], 0),
+                    "gs_target": round(gs_t[a], 0),
+                    "nr_target": round(nr[a], 0),
+                    "gp_target": round(gp[a], 0),
+                    "cc_target": round(cc[a], 0),
+                    "value_share_target": round(float(share_target[a]), 4),
+                    "case_fill_target": terms.case_fill_kpi,
+                    "otif_target": terms.otif_kpi,
+                    "wd_target": 0.60 if terms.segment[a] == "DIST" else 0.85,
+                    "perfect_store_target": 0.75,
+                    "tts_rate_cap": round(float(np.ceil((tts_rate[a] + 0.02) * 200) / 200), 3),
+                    "trade_budget_rmb": round(float(tts[a]), 0),
+                }
+            )
+        # phase by expected cases per period
+        for key in [q for q in periods if q.startswith(f"FY{year}-")]:
+            wp = pk == key
+            vol_p = np.zeros(A)
+            np.add.at(vol_p, pair_a, exp_cases[:, wp].sum(axis=1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ph = np.where(vol > 0, vol_p / vol, 1 / 12)
+            for a in range(A):
+                period.append(
+                    {
+                        "account_id": master.acc_ids[a],
+                        "period_key": key,
+                        "fiscal_year": year,
+                        "fiscal_period": int(fp[wp][0]),
+                        "volume_cases_target": round(vol_t[a] * ph[a], 1),
+                        "gs_target": round(gs_t[a] * ph[a], 1),
+                        "nr_target": round(nr[a] * ph[a], 1),
+                        "gp_target": round(gp[a] * ph[a], 1),
+                        "cc_target": round(cc[a] * ph[a], 1),
+                        "trade_budget_rmb": round(float(tts[a] * ph[a]), 1),
+                    }
+                )
+    return pd.DataFrame(annual), pd.DataFrame(period)
+
+
+def _shares(vol: dict[str, float]) -> dict[str, float]:
+    tot = sum(vol.values())
+    if tot <= 0:
+        return {}
+    r = {k: round(v / tot, 2) for k, v in vol.items() if v > 0}
+    s = sum(r.values())
+    if s <= 0:
+        return {k: 1.0 / len(r) for k in r}
+    return {k: v / s for k, v in r.items()}
+
+
+def build_mix_plan(
+    master: Master,
+    cal: pd.DataFrame,
+    n_weeks: int,
+    exp_cases: np.ndarray,
+    pair_a: np.ndarray,
+    pair_s: np.ndarray,
+) -> pd.DataFrame:
+    """mix_plan: planned CHANNEL / BRAND / PACK_TYPE shares of cases, per year and scope.
+
+    Shares are the expected clean mix (λ with planned promotions, summed over the plan year),
+    rounded to 0.01 and renormalised. REGION scope groups accounts by headquarters region.
+    """
+    fy = cal.fiscal_year.to_numpy()[:n_weeks]
+    ch = np.array([CHANNELS[c] for c in master.acc_channel])[pair_a]
+    brand = master.products.brand.astype(str).to_numpy()[pair_s]
+    pack = master.sku_pack[pair_s]
+    region = master.region_ids[master.acc_region][pair_a]
+    acc = master.acc_ids[pair_a]
+    rows = []
+    for year in list(dict.fromkeys(fy.tolist())):
+        v = exp_cases[:, fy == year].sum(axis=1)
+        frame = pd.DataFrame({"CHANNEL": ch, "BRAND": brand, "PACK_TYPE": pack, "region": region,
+                              "account": acc, "v": v})  # fmt: skip
+        scopes = [("COMPANY", "ALL", frame)]
+        scopes += [("REGION", r, g) for r, g in frame.groupby("region", sort=False)]
+        scopes += [("ACCOUNT", a, g) for a, g in frame.groupby("account", sort=False)]
+        for scope_type, scope_id, g in scopes:
+            dims = (
+                ["BRAND", "PACK_TYPE"]
+                if scope_type == "ACCOUNT"
+                else ["CHANNEL", "BRAND", "PACK_TYPE"]
+            )
+            for dim in dims:
+                vol = g.groupby(dim, sort=True)["v"].sum().to_dict()
+                for member, share in _shares(vol).items():
+                    rows.append((year, scope_type, scope_id, dim, member, share))
+    df = pd.DataFrame(rows, columns=["fiscal_year", "scope_type", "scope_id", "dimension", "member",
+                                     "planned_share"])  # fmt: skip
+    return df
