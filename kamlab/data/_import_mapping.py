@@ -249,7 +249,7 @@ def read_mapping(path: Path) -> tuple[Mapping | None, list[Issue]]:
     """Read and check the mapping file; ``(None, issues)`` when it cannot be used at all."""
     issues: list[Issue] = []
     if not path.is_file():
-        return None, [("", "map_missing", {"file": path.name})]
+        return None, [("", "map_missing", {"name": path.name})]
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:

@@ -104,19 +104,18 @@ def parse_date(raw: pd.Series, date_format: str | None = None) -> tuple[pd.Serie
     (['01-05', '01-06', '01-07'], [False, False, False, True])
     """
     present = _present(raw)
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    bad = np.zeros(len(raw), dtype=bool)
+    n = len(raw)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     values = raw.to_numpy(dtype=object)
     text_pos: list[int] = []
     texts: list[str] = []
     for i in np.flatnonzero(present):
         v = values[i]
         if isinstance(v, dt.datetime | dt.date | pd.Timestamp):
-            out.iat[i] = pd.Timestamp(v)
+            out[i] = np.datetime64(pd.Timestamp(v).as_unit("ns"))
         elif isinstance(v, int | float | np.integer | np.floating):
-            s = str(int(v)) if float(v) == int(v) else str(v)
             text_pos.append(i)
-            texts.append(s)
+            texts.append(str(int(v)) if float(v) == int(v) else str(v))
         else:
             text_pos.append(i)
             texts.append(str(v).strip())
@@ -135,21 +134,14 @@ def parse_date(raw: pd.Series, date_format: str | None = None) -> tuple[pd.Serie
                 .str.strip()
             )
             parsed = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
-            todo = parsed.isna().to_numpy()
-            if todo.any():
-                compact = pd.to_datetime(norm[todo], format="%Y%m%d", errors="coerce")
-                parsed[todo] = compact
+            for fmt in ("%Y%m%d", "ISO8601"):
                 todo = parsed.isna().to_numpy()
-            if todo.any():
-                iso = pd.to_datetime(norm[todo], format="ISO8601", errors="coerce")
-                parsed[todo] = iso
-        parsed = parsed.astype("datetime64[ns]")
-        for j, i in enumerate(text_pos):
-            if pd.isna(parsed.iat[j]):
-                bad[i] = True
-            else:
-                out.iat[i] = parsed.iat[j]
-    return out, bad
+                if not todo.any():
+                    break
+                parsed[todo] = pd.to_datetime(norm[todo], format=fmt, errors="coerce")
+        out[np.asarray(text_pos)] = parsed.to_numpy(dtype="datetime64[ns]")
+    bad = present & np.isnat(out)
+    return pd.Series(out, index=raw.index), bad
 
 
 def parse_text(raw: pd.Series) -> pd.Series:

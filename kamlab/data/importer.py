@@ -175,6 +175,7 @@ class _Problems:
         self.items: list[Problem] = []
         self.counts: Counter[tuple] = Counter()
         self.dropped: Counter[tuple] = Counter()
+        self.source_of: dict[tuple, str | None] = {}
 
     def add(
         self,
@@ -194,6 +195,7 @@ class _Problems:
         self.counts[group] += 1
         if self.counts[group] > self.cap:
             self.dropped[group] += 1
+            self.source_of[group] = source_column
             return
         message = t(f"data.{code}", lang=self.lang, **params)
         self.items.append(
@@ -250,6 +252,7 @@ class _Problems:
                     t("data.more_rows", lang=self.lang, n=n, what=what),
                     "more_rows",
                     file=file,
+                    source_column=self.source_of.get((table, file, column, kind)),
                     lang=self.lang,
                 )
             )
@@ -292,6 +295,12 @@ class _Built:
     defaults: list[str] = field(default_factory=list)
     constants: list[str] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)  # could not be built (already reported)
+    bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # rows reported
+    members: list[str] | None = None  # aggregated tables: the source rows summed into each row
+
+    def __post_init__(self) -> None:
+        if len(self.bad) != len(self.raw.frame):
+            self.bad = np.zeros(len(self.raw.frame), dtype=bool)
 
     @property
     def n(self) -> int:
@@ -333,6 +342,26 @@ class _Importer:
         self.tables: dict[str, pd.DataFrame] = {}
         self.reports: dict[str, TableReport] = {}
         self.raw_cache: dict[str, RawTable] = {}
+        self.failed: set[str] = set()
+
+    def flag(
+        self,
+        b: _Built,
+        column: str | None,
+        source_column: str | None,
+        kind: str,
+        code: str,
+        mask: np.ndarray,
+        params: Any,
+    ) -> None:
+        """Report the rows of ``b`` in ``mask`` and remember them as bad (no follow-up noise)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        b.bad = b.bad | mask
+        self.probs.rows(
+            b.raw.file, b.raw.lines, b.name, column, source_column, kind, code, mask, params
+        )
 
     # -- reading -----------------------------------------------------------------------------
     def read(self, spec: TableSpec) -> RawTable | None:
@@ -374,10 +403,10 @@ class _Importer:
         self, b: _Built, spec: TableSpec, col: Column, src: ColumnSource, raw: pd.Series
     ) -> pd.Series | None:
         """Typed values of one mapped column; bad cells reported, left missing."""
-        name, file, lines = b.name, b.raw.file, b.raw.lines
+        name = b.name
 
         def bad_rows(kind: str, code: str, mask: np.ndarray, params: Any) -> None:
-            self.probs.rows(file, lines, name, col.name, src.source, kind, code, mask, params)
+            self.flag(b, col.name, src.source, kind, code, mask, params)
 
         values_raw = raw.to_numpy(dtype=object)
         if src.kind == "date":
@@ -451,10 +480,8 @@ class _Importer:
         first_day = pd.Timestamp(cal["week_start"].iloc[0]).date()
         last_day = pd.Timestamp(cal["week_end"].iloc[-1]).date()
         shown = dates.reset_index(drop=True)
-        self.probs.rows(
-            b.raw.file,
-            b.raw.lines,
-            b.name,
+        self.flag(
+            b,
             col.name,
             src.source,
             "date_outside",
@@ -565,9 +592,88 @@ class _Importer:
                 )
             else:
                 b = _aggregate(b, sch.key)
+        self._ranges(b)
+        blocked_by = self._failed_dependencies(b)
+        if blocked_by:
+            self.probs.add(
+                name,
+                None,
+                "skipped",
+                "import_skipped",
+                file=b.raw.file,
+                tables=", ".join(blocked_by),
+            )
+            self.failed.add(name)
+            return
         _DERIVE.get(name, _derive_none)(self, b)
         self._generic_defaults(b)
+        before = len(self.probs.items) + sum(self.probs.dropped.values())
         self._finish(b, spec)
+        if name in self.tables:
+            self._validate_built(name)
+        after = len(self.probs.items) + sum(self.probs.dropped.values())
+        if after > before or b.bad.any() or name not in self.tables:
+            self.failed.add(name)
+
+    def _failed_dependencies(self, b: _Built) -> list[str]:
+        """Tables this one derives columns from that failed (so derived values would mislead)."""
+        deps = _DERIVED_FROM.get(b.name, {})
+        return [
+            table
+            for table, columns in deps.items()
+            if table in self.failed and any(c not in b.cols for c in columns)
+        ]
+
+    def _validate_built(self, name: str) -> None:
+        """Check a just-built table (schema, invariants, references to tables built so far)."""
+        from kamlab.data.validate import _REFERENCES
+
+        refs = {r for t_, _, r, _ in _REFERENCES if t_ == name} | {"calendar"}
+        subset = {n: self.tables[n] for n in refs if n in self.tables and n != name}
+        subset[name] = self.tables[name]
+        found = [p for p in validate_world(subset, lang=self.lang) if p.table == name]
+        self.probs.extend(found)
+
+    def _ranges(self, b: _Built) -> None:
+        """Values outside the schema's min/max, per source row, before anything derives from them."""
+        sch = SCHEMAS[b.name]
+        for column, values in list(b.cols.items()):
+            col = sch.column(column)
+            if (col.min is None and col.max is None) or column in b.constants:
+                continue
+            if not (col.dtype.lower().startswith("int") or col.dtype == "float64"):
+                continue
+            v = values.to_numpy(dtype="float64", na_value=np.nan)
+            src = b.sources.get(column)
+            with np.errstate(invalid="ignore"):
+                for kind, mask, bound in (
+                    (
+                        "below_min",
+                        v < (col.min if col.min is not None else -np.inf) - 1e-9,
+                        col.min,
+                    ),
+                    ("above_max", v > (col.max if col.max is not None else np.inf) + 1e-9, col.max),
+                ):
+                    if mask.any():
+                        key = "min" if kind == "below_min" else "max"
+                        members = b.members
+                        self.flag(
+                            b,
+                            column,
+                            src,
+                            kind,
+                            kind if members is None else f"{kind}_sum",
+                            mask & ~b.bad,
+                            lambda p, v=v, bound=bound, key=key, m=members: (
+                                {
+                                    "value": _num(v[p]),
+                                    key: _num(bound),
+                                }
+                                | ({} if m is None else {"lines": m[p]})
+                            ),
+                        )
+                        v = np.where(mask, np.nan, v)
+            b.cols[column] = pd.Series(v)
 
     def _convert(self, b: _Built, conversions: dict[str, ColumnSource]) -> None:
         """``{units=…}`` ÷ units per case, ``{cases=…}`` × units per case, ``{days=…}`` // 7."""
@@ -586,10 +692,8 @@ class _Importer:
                 col = SCHEMAS[b.name].column(column)
                 if col.dtype.lower().startswith("int"):
                     frac = (np.abs(out - np.round(out)) > 1e-6) & np.isfinite(out)
-                    self.probs.rows(
-                        b.raw.file,
-                        b.raw.lines,
-                        b.name,
+                    self.flag(
+                        b,
                         column,
                         src.source,
                         "not_whole_cases",
@@ -601,10 +705,8 @@ class _Importer:
             else:  # cases → units
                 out = values * upc
                 frac = (np.abs(out - np.round(out)) > 1e-6) & np.isfinite(out)
-                self.probs.rows(
-                    b.raw.file,
-                    b.raw.lines,
-                    b.name,
+                self.flag(
+                    b,
                     column,
                     src.source,
                     "not_whole_units",
@@ -674,7 +776,7 @@ class _Importer:
         name = b.name
         sch = SCHEMAS[name]
         missing = [c for c in sch.columns if c.name not in b.cols and c.name not in b.blocked]
-        for col in missing:
+        for col in missing if not b.blocked else []:
             code = "missing_mapping"
             self.probs.add(
                 name,
@@ -693,12 +795,11 @@ class _Importer:
         frame: dict[str, Any] = {}
         for col in sch.columns:
             s = b.cols[col.name].reset_index(drop=True)
-            isna = s.isna().to_numpy(dtype=bool)
+            isna = s.isna().to_numpy(dtype=bool, copy=True)
             if not col.nullable and isna.any():
-                self.probs.rows(
-                    b.raw.file,
-                    b.raw.lines,
-                    name,
+                isna &= ~b.bad
+                self.flag(
+                    b,
                     col.name,
                     b.sources.get(col.name),
                     "null",
@@ -709,15 +810,15 @@ class _Importer:
                 s = _placeholder(s, col)
             if col.categories is not None:
                 text = s.astype("string")
-                bad = ~text.isin(list(col.categories)).to_numpy(dtype=bool) & ~text.isna().to_numpy(
-                    dtype=bool
+                bad = (
+                    ~text.isin(list(col.categories)).to_numpy(dtype=bool)
+                    & ~text.isna().to_numpy(dtype=bool)
+                    & ~b.bad
                 )
                 if bad.any():
                     section = f"tables.{name}.values.{col.name}"
-                    self.probs.rows(
-                        b.raw.file,
-                        b.raw.lines,
-                        name,
+                    self.flag(
+                        b,
                         col.name,
                         b.sources.get(col.name),
                         "category",
@@ -734,9 +835,14 @@ class _Importer:
                 s = s.astype("string")
             frame[col.name] = s
         df = conform(pd.DataFrame(frame), name, sort=False)
+        lines = np.asarray(b.raw.lines, dtype="int64")
+        if b.bad.any():  # rows already reported: keep their placeholders out of later checks
+            keep = ~b.bad
+            df = df[keep].reset_index(drop=True)
+            lines = lines[keep]
         df.attrs[SOURCE_ATTR] = {
             "file": b.raw.file,
-            "lines": np.asarray(b.raw.lines, dtype="int64"),
+            "lines": lines,
             "columns": dict(b.sources),
         }
         self.tables[name] = df
@@ -774,6 +880,7 @@ def _aggregate(b: _Built, key: tuple[str, ...]) -> _Built:
         return b
     frame = pd.DataFrame({c: s for c, s in b.cols.items()})
     frame["__line"] = b.raw.lines
+    frame["__bad"] = b.bad
     groups = frame.groupby(list(key), sort=False, dropna=False)
     agg: dict[str, Any] = {}
     for c, s in b.cols.items():
@@ -788,6 +895,9 @@ def _aggregate(b: _Built, key: tuple[str, ...]) -> _Built:
         else:
             agg[c] = "first"
     agg["__line"] = "first"
+    agg["__bad"] = "any"
+    frame["__members"] = b.raw.lines
+    agg["__members"] = lambda x: ", ".join(str(int(v)) for v in x)
     out = groups.agg(agg).reset_index()
     raw = RawTable(b.raw.file, out, out["__line"].to_numpy(dtype="int64"), b.raw.encoding)
     nb = _Built(
@@ -801,6 +911,8 @@ def _aggregate(b: _Built, key: tuple[str, ...]) -> _Built:
         blocked=b.blocked,
     )
     nb.cols = {c: out[c].reset_index(drop=True) for c in b.cols}
+    nb.bad = out["__bad"].to_numpy(dtype=bool, copy=True)
+    nb.members = out["__members"].tolist()
     return nb
 
 
@@ -903,10 +1015,8 @@ def _derive_sell_out(imp: _Importer, b: _Built) -> None:
             cases = b.cols["cases_sold"].to_numpy(dtype="float64")
             units = cases * upc
             frac = (np.abs(units - np.round(units)) > 1e-6) & np.isfinite(units)
-            imp.probs.rows(
-                b.raw.file,
-                b.raw.lines,
-                b.name,
+            imp.flag(
+                b,
                 "units_sold",
                 b.sources.get("cases_sold"),
                 "not_whole_units",
@@ -1047,10 +1157,8 @@ def _derive_inventory(imp: _Importer, b: _Built) -> None:
         opening = np.where(same, prev_close, first_open)
         b.set("opening_cases", opening, how="derived", source_of="closing_cases")
         neg = (opening < -1e-6) & ~same
-        imp.probs.rows(
-            b.raw.file,
-            b.raw.lines,
-            b.name,
+        imp.flag(
+            b,
             "opening_cases",
             b.sources.get("closing_cases"),
             "inventory_first_week",
@@ -1064,10 +1172,8 @@ def _derive_inventory(imp: _Importer, b: _Built) -> None:
         if not have_open:
             rec = np.where(same, rec, shipped)
         neg = rec < -1e-6
-        imp.probs.rows(
-            b.raw.file,
-            b.raw.lines,
-            b.name,
+        imp.flag(
+            b,
             "receipts_cases",
             b.sources.get("closing_cases"),
             "inventory_negative_receipts",
@@ -1234,6 +1340,14 @@ def _derive_trade_spend(imp: _Importer, b: _Built) -> None:
             source_of="settle_week",
         )
 
+
+#: table → {table it derives columns from: the columns whose derivation needs it}
+_DERIVED_FROM: dict[str, dict[str, tuple[str, ...]]] = {
+    "customer_inventory": {
+        "sell_out": ("sell_out_cases",),
+        "sell_in": ("opening_cases", "receipts_cases"),
+    },
+}
 
 _DERIVE = {
     "accounts": _derive_accounts,
@@ -1439,7 +1553,8 @@ def import_world(
         return ImportResult(None, probs.finish(), {}, {}, "", None)
     spec, issues = read_mapping(map_path)
     for table, code, params in issues:
-        probs.add(table, params.get("column"), "mapping", code, file=map_path.name, **params)
+        column = None if code == "map_unknown_column" else params.get("column")
+        probs.add(table, column, "mapping", code, file=map_path.name, **params)
     if spec is None:
         return ImportResult(None, probs.finish(), {}, {}, "", None)
     for name in REQUIRED_TABLES:
@@ -1471,7 +1586,11 @@ def import_world(
         if name in spec.tables:
             imp.build(spec.tables[name])
     problems = list(probs.finish())
-    problems += validate_world(imp.tables, required=(), cap=cap, lang=lang)
+    seen = {str(p) for p in problems}
+    built = {n: df for n, df in imp.tables.items() if n not in imp.failed}
+    for p in validate_world(built, required=(), cap=cap, lang=lang):
+        if str(p) not in seen:  # cross-table checks the per-table pass could not make
+            problems.append(p)
     reports = {
         "calendar": TableReport(
             "calendar", t("data.calendar_source", lang=lang), len(calendar), len(calendar)
