@@ -686,3 +686,45 @@ def test_cli_import_as_a_real_process_in_chinese(tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[0].startswith("日历：自然月")
     assert "已将" in proc.stdout.splitlines()[-1]
     assert np.isclose(World.load(out).sell_out.units_sold.sum(), _raw_sell_out()["销量(瓶)"].sum())
+
+
+# ---- more messages from docs/IMPORT.md ------------------------------------------------------
+
+
+def test_wrong_explicit_encoding_names_the_line(src: Path, tmp_path: Path) -> None:
+    mapping = src / "kamlab-mapping.toml"
+    text = mapping.read_text(encoding="utf-8").replace('encoding = "gbk"', 'encoding = "utf-8"')
+    mapping.write_text(text, encoding="utf-8")
+    problems = _fails(src, tmp_path)
+    assert problems[0] == (
+        "sell_out_gbk.csv, row 1, table sell_out: the file cannot be read as utf-8 text; save it "
+        'as UTF-8 or GBK, or set encoding = "…" for this table in kamlab-mapping.toml.'
+    )
+
+
+def test_unmapped_required_column(src: Path, tmp_path: Path) -> None:
+    mapping = src / "kamlab-mapping.toml"
+    text = mapping.read_text(encoding="utf-8").replace('tier = "客户等级"\n', "")
+    mapping.write_text(text, encoding="utf-8")
+    problems = _fails(src, tmp_path)
+    assert problems[0] == (
+        "kamlab-mapping.toml, table accounts, column tier: this column (category) is needed but "
+        "not mapped; map it under [tables.accounts.columns] or give it a value under "
+        "[tables.accounts.constants]."
+    )
+
+
+def test_existing_output_folder_is_not_touched(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    result = import_world(FIXTURE, out, lang="en")
+    assert [str(p) for p in result.problems] == [
+        f"The output folder {out} already exists; choose another folder or pass --overwrite."
+    ]
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_docs_show_the_example_mapping_verbatim() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "IMPORT.md").read_text("utf-8")
+    assert (FIXTURE / "kamlab-mapping.toml").read_text(encoding="utf-8") in docs
