@@ -36,10 +36,18 @@ def parse_number(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ([1234.5, 0.12, -3.0], [False, False, False, True, False, False])
     """
     present = _present(raw)
-    out = np.full(len(raw), np.nan)
     bad = np.zeros(len(raw), dtype=bool)
     values = raw.to_numpy(dtype=object)
-    for i in np.flatnonzero(present):
+    # fast path: plain numbers and plain numeric text; the rest cell by cell below
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "integer", "floating", "mixed-integer-float", "empty"):
+        out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan, copy=True
+        )
+        out[~np.isfinite(out)] = np.nan
+    else:
+        out = np.full(len(raw), np.nan)
+    for i in np.flatnonzero(present & np.isnan(out)):
         v = values[i]
         if isinstance(v, bool | np.bool_):
             out[i] = float(v)
@@ -51,6 +59,8 @@ def parse_number(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             bad[i] = True
             continue
         text = str(v).strip().translate(_FULLWIDTH).replace(",", "").replace(" ", "")
+        if not text:
+            continue  # a blank cell
         scale = 1.0
         if text.endswith("%"):
             text, scale = text[:-1], 0.01
@@ -80,6 +90,11 @@ def parse_bool(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out = np.zeros(len(raw), dtype=bool)
     bad = np.zeros(len(raw), dtype=bool)
     values = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # CSV: all text
+        low = pd.Series(pd.array(values, dtype="string")).str.strip().str.lower()
+        yes = low.isin(list(_TRUE)).to_numpy(dtype=bool)
+        no = low.isin(list(_FALSE)).to_numpy(dtype=bool)
+        return yes, ~present, present & ~yes & ~no
     for i in np.flatnonzero(present):
         v = values[i]
         if isinstance(v, float | int | np.integer | np.floating | bool | np.bool_):
@@ -120,7 +135,7 @@ def parse_date(raw: pd.Series, date_format: str | None = None) -> tuple[pd.Serie
             text_pos.append(i)
             texts.append(str(v).strip())
     if texts:
-        s = pd.Series(texts, dtype=object)
+        s = pd.Series(pd.array(texts, dtype="string"))
         if date_format:
             parsed = pd.to_datetime(s, format=date_format, errors="coerce")
         else:
@@ -151,6 +166,9 @@ def parse_text(raw: pd.Series) -> pd.Series:
     ['10023', 'ACC1', <NA>]
     """
     values = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # CSV: all text
+        text = pd.Series(pd.array(values, dtype="string"), index=raw.index).str.strip()
+        return text.mask(text == "")
     out = []
     for v in values:
         if v is None or (isinstance(v, float) and np.isnan(v)):

@@ -75,55 +75,114 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def _frame(header: list[object], rows: list[list[object]], lines: list[int]) -> pd.DataFrame:
-    names = ["" if h is None else str(h).strip() for h in header]
-    seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise ReadError("read_duplicate_header", column=name)
-        seen.add(name)
+    names = _check_header(header)
     width = len(names)
     data = [(r + [None] * width)[:width] for r in rows]
     frame = pd.DataFrame(data, columns=names, dtype=object)
-    # drop unnamed columns that hold nothing (trailing commas, empty Excel columns)
-    drop = [c for c in frame.columns if c == "" and frame[c].isna().all()]
-    return frame.drop(columns=drop)
+    return _drop_unnamed(frame)
 
 
 def _is_blank(row: list[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
+def _check_header(header: list[object]) -> list[str]:
+    names = ["" if h is None else str(h).strip() for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise ReadError("read_duplicate_header", column=name)
+        seen.add(name)
+    return names
+
+
 def _read_csv(path: Path, encoding: str | None, header_row: int, delimiter: str | None) -> RawTable:
     text, used = decode_bytes(path.read_bytes(), encoding)
+    physical = text.split("\n")
+    if physical and physical[-1] == "":
+        physical.pop()  # the newline that ends the last line
+    head = header_row - 1
+    while head < len(physical) and not physical[head].strip(" \t\r,;|"):
+        head += 1  # blank lines above the header
+    if head >= len(physical):
+        raise ReadError("read_empty")
     if delimiter is None:
-        sample = text[:4096]
+        sample = "\n".join(physical[head : head + 50])
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
+    header = next(csv.reader([physical[head].rstrip("\r")], delimiter=delimiter))
+    names = _check_header(list(header))
+    fast = _read_csv_fast(text, head, delimiter, names, len(physical))
+    if fast is not None:
+        frame, lines = fast
+        return RawTable(path.name, _drop_unnamed(frame), lines, used)
+    return _read_csv_records(path, text, used, head, delimiter, names)
+
+
+def _drop_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop unnamed columns that hold nothing (trailing commas, empty Excel columns)."""
+    drop = [i for i, c in enumerate(frame.columns) if c == "" and frame.iloc[:, i].isna().all()]
+    keep = [i for i in range(frame.shape[1]) if i not in drop]
+    return frame.iloc[:, keep]
+
+
+def _read_csv_fast(
+    text: str, head: int, delimiter: str, names: list[str], n_physical: int
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """pandas' C reader when every record is one physical line (the usual case); else None."""
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            skiprows=head + 1,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            engine="c",
+            names=range(len(names)),
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(df) != n_physical - head - 1:
+        return None  # quoted line breaks: count records the slow way
+    lines = np.arange(head + 2, head + 2 + len(df), dtype="int64")
+    values = df.to_numpy(dtype=object)
+    blank = df.isna().all(axis=1).to_numpy()
+    if blank.any():
+        values, lines = values[~blank], lines[~blank]
+    frame = pd.DataFrame(values, columns=names, dtype=object)
+    return frame, lines
+
+
+def _read_csv_records(
+    path: Path, text: str, used: str, head: int, delimiter: str, names: list[str]
+) -> RawTable:
+    """The csv module, record by record, tracking the line each record starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[object] | None = None
     rows: list[list[object]] = []
     lines: list[int] = []
     record_start = 1
+    width = len(names)
     for record in reader:
         line = record_start
         record_start = reader.line_num + 1
-        if line < header_row:
-            continue
-        if header is None:
-            if _is_blank(list(record)):
-                continue
-            header = list(record)
+        if line <= head + 1:
             continue
         values: list[object] = [None if v.strip() == "" else v for v in record]
         if _is_blank(values):
             continue
-        rows.append(values)
+        rows.append((values + [None] * width)[:width])
         lines.append(line)
-    if header is None:
-        raise ReadError("read_empty")
-    return RawTable(path.name, _frame(header, rows, lines), np.asarray(lines, dtype="int64"), used)
+    frame = (
+        pd.DataFrame(rows, columns=names, dtype=object)
+        if rows
+        else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    )
+    return RawTable(path.name, _drop_unnamed(frame), np.asarray(lines, dtype="int64"), used)
 
 
 def _read_excel(path: Path, sheet: str | None, header_row: int) -> RawTable:
