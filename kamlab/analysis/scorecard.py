@@ -103,18 +103,34 @@ def _tbl(world: Any, name: str) -> pd.DataFrame:
 # The per account × period aggregate (built once per world)
 
 
+_MONEY = (
+    "gs", "cases", "cogs", "gs_so", "cogs_so", "cases_so", "oid", "off_var", "off_fixed",
+    "oid_fixed", "freight", "n_orders", "handling", "merch", "kam_cost",
+)  # fmt: skip
+_TARGETS_P = ("nr_target", "cc_target", "gp_target")
+_TARGETS_FY = (
+    "value_share_target", "perfect_store_target", "case_fill_kpi", "otif_kpi", "payment_terms_days",
+)  # fmt: skip
+
+
 @dataclass
 class _Cache:
+    """Dense per account × period arrays (A accounts, P periods, Y fiscal years)."""
+
     fingerprint: tuple
     periods: pd.DataFrame  # pidx, period_key, fiscal_year, n_weeks
     accounts: pd.DataFrame  # account_id, account_name, tier, channel, account_type, kam_id, …
-    money: pd.DataFrame  # (account_id, pidx) sums
-    share: pd.DataFrame  # (account_id, pidx) ours, category
-    visits: pd.DataFrame  # per visit: account_id, pidx, pss, acv
-    lines: pd.DataFrame  # order lines: account_id, pidx, order_id, cases_*, days_late
+    acc_pos: dict[str, int]
+    fy_pos: np.ndarray  # (P,) fiscal-year index of each period
+    years: list[int]
+    money: np.ndarray  # (A, P, len(_MONEY)) sums
+    share: np.ndarray  # (A, P, 2) ours, category
+    targets_p: np.ndarray  # (A, P, 3), NaN = no target row
+    targets_fy: np.ndarray  # (A, Y, 5), NaN = no row
+    visits: pd.DataFrame  # per visit: account_id, pidx, pss, acv (sorted)
+    visit_slices: dict[tuple[str, int], tuple[int, int]]
+    lines: pd.DataFrame  # order lines: account_id, pidx, order_id, cases_*, days_late (sorted)
     line_slices: dict[tuple[str, int], tuple[int, int]]
-    targets_p: pd.DataFrame  # (account_id, pidx) nr_target, cc_target, gp_target
-    targets_fy: pd.DataFrame  # (account_id, fiscal_year) rate targets, kpis, payment days
 
 
 _CACHE: dict[int, tuple[weakref.ref, _Cache]] = {}
@@ -428,31 +444,51 @@ def _build(world: Any, fp: tuple) -> _Cache:
         .set_index(["account_id", "fiscal_year"])
         .sort_index()
     )
-    info_cols = [
-        c
-        for c in (
-            "account_id",
-            "account_name",
-            "account_type",
-            "channel",
-            "tier",
-            "hq_region_id",
-            "kam_id",
-            "payment_terms_days",
-        )
-        if c in acc.columns
-    ]
+    info_cols = [c for c in ("account_id", "account_name", "account_type", "channel", "tier", "hq_region_id", "kam_id", "payment_terms_days") if c in acc.columns]  # fmt: skip
+    acc_ids = acc["account_id"].astype(str).tolist()
+    acc_pos = {x: i for i, x in enumerate(acc_ids)}
+    years = sorted(per["fiscal_year"].astype(int).unique().tolist())
+    y_pos = {y: i for i, y in enumerate(years)}
+    n_acc, n_per = len(acc_ids), len(per)
+
+    def _dense(
+        df: pd.DataFrame,
+        fields: tuple[str, ...],
+        fill: float,
+        second: str = "pidx",
+        n2: int = n_per,
+        pos2: dict | None = None,
+    ) -> np.ndarray:
+        out = np.full((n_acc, n2, len(fields)), fill)
+        d = df.reset_index()
+        ai = d["account_id"].astype(str).map(acc_pos)
+        bi = d[second].map(pos2) if pos2 is not None else d[second]
+        ok = (ai.notna() & bi.notna()).to_numpy()
+        ai_, bi_ = ai[ok].astype(int).to_numpy(), bi[ok].astype(int).to_numpy()
+        for k, f in enumerate(fields):
+            out[ai_, bi_, k] = d.loc[ok, f].to_numpy(float)
+        return out
+
+    visit_slices = {
+        (str(x), int(p)): (int(ix[0]), int(ix[-1]) + 1)
+        for (x, p), ix in visits.groupby(key, sort=False).indices.items()
+    }
+    tp_ok = targets_p.loc[targets_p.index.get_level_values(1).notna()]
     return _Cache(
         fingerprint=fp,
         periods=per[["pidx", "period_key", "fiscal_year", "n_weeks"]],
         accounts=acc[info_cols].reset_index(drop=True),
-        money=money,
-        share=share,
+        acc_pos=acc_pos,
+        fy_pos=per["fiscal_year"].astype(int).map(y_pos).to_numpy(),
+        years=years,
+        money=_dense(money, _MONEY, 0.0),
+        share=_dense(share.groupby(level=[0, 1]).sum(), ("ours", "category"), 0.0),
+        targets_p=_dense(tp_ok, _TARGETS_P, np.nan),
+        targets_fy=_dense(targets_fy, _TARGETS_FY, np.nan, "fiscal_year", len(years), y_pos),
         visits=visits,
+        visit_slices=visit_slices,
         lines=lines,
         line_slices=line_slices,
-        targets_p=targets_p,
-        targets_fy=targets_fy,
     )
 
 
@@ -500,12 +536,71 @@ def _select_periods(
     return sel["pidx"].astype(int).tolist()
 
 
-def _lines_for(c: _Cache, account: str, pidx: list[int]) -> pd.DataFrame:
-    parts = [c.line_slices.get((account, p)) for p in pidx]
-    idx = [np.arange(a, b) for s in parts if s is not None for a, b in [s]]
-    if not idx:
-        return c.lines.iloc[0:0]
-    return c.lines.iloc[np.concatenate(idx)]
+def _rows_for(frame: pd.DataFrame, slices: dict, account: str, pidx: list[int]) -> pd.DataFrame:
+    parts = sorted(sl for p in pidx if (sl := slices.get((account, p))) is not None)
+    if not parts:
+        return frame.iloc[0:0]
+    if all(parts[k][1] == parts[k + 1][0] for k in range(len(parts) - 1)):
+        return frame.iloc[parts[0][0] : parts[-1][1]]  # one contiguous block (a period range)
+    return frame.iloc[np.concatenate([np.arange(lo, hi) for lo, hi in parts])]
+
+
+def _money_row(c: _Cache, a: int, pidx: list[int], basis: str) -> dict[str, Any]:
+    """P&L of account index ``a`` over ``pidx`` via ``km.account_pnl`` and ``km.cost_to_serve``."""
+    col = {f: k for k, f in enumerate(_MONEY)}
+    mp = c.money[a, pidx, :]  # (n, F)
+    tot = mp.sum(axis=0)
+    gs_in = tot[col["gs"]]
+    if basis == "sell_out":
+        gs_col = col["gs_so"]
+        k = tot[col["gs_so"]] / gs_in if gs_in > 0 else np.nan
+        gs = tot[col["gs_so"]] if np.isfinite(k) else 0.0
+        oid = (tot[col["oid"]] - tot[col["oid_fixed"]]) * k + tot[col["oid_fixed"]]
+        off = tot[col["off_var"]] * k + tot[col["off_fixed"]]
+        cogs, cases = tot[col["cogs_so"]], tot[col["cases_so"]]
+    else:
+        gs_col = col["gs"]
+        gs = gs_in
+        oid, off = tot[col["oid"]], tot[col["off_var"]] + tot[col["off_fixed"]]
+        cogs, cases = tot[col["cogs"]], tot[col["cases"]]
+    if not gs > 0:
+        return {"gs": float(gs), "nr": np.nan, "gp": np.nan, "cc": np.nan}
+    base = km.account_pnl(gs, oid, off, cogs, 0.0)
+    # CTS per fiscal-year part (payment terms may differ by year); NR split by gross sales
+    fys = c.fy_pos[pidx]
+    parts = dict.fromkeys(("freight", "handling", "merch", "kam", "fin", "total"), 0.0)
+    for y in np.unique(fys):
+        sub = mp[fys == y].sum(axis=0)
+        nr_part = base.nr * (sub[gs_col] / gs)
+        days = c.targets_fy[a, y, _TARGETS_FY.index("payment_terms_days")]
+        if not np.isfinite(days):
+            acc_days = c.accounts.get("payment_terms_days")
+            days = float(acc_days.iloc[a]) if acc_days is not None else 0.0
+        n_orders = float(sub[col["n_orders"]])
+        ct = km.cost_to_serve(
+            freight=float(sub[col["freight"]]),
+            n_orders=n_orders,
+            # cts_drivers records handling = n_orders × the channel's drop cost per order
+            drop_cost=float(sub[col["handling"]]) / n_orders if n_orders > 0 else 0.0,
+            kam_cost=float(sub[col["kam_cost"]]),
+            net_revenue=max(float(nr_part), 0.0),
+            payment_terms_days=float(days),
+            merchandising=float(sub[col["merch"]]),
+        )
+        parts["freight"] += ct.freight
+        parts["handling"] += ct.order_handling
+        parts["merch"] += ct.merchandising
+        parts["kam"] += ct.kam_cost
+        parts["fin"] += ct.financing
+        parts["total"] += ct.total
+    pnl = km.account_pnl(gs, oid, off, cogs, parts["total"], cases=cases if cases > 0 else None)
+    return {
+        "gs": pnl.gs, "tts": pnl.tts, "tts_rate": pnl.tts_rate, "nr": pnl.nr, "cogs": pnl.cogs,
+        "gp": pnl.gp, "gp_rate": pnl.gp_rate, "cts_freight": parts["freight"],
+        "cts_order_handling": parts["handling"], "cts_merchandising": parts["merch"],
+        "cts_kam": parts["kam"], "cts_financing": parts["fin"], "cts": pnl.cts, "cc": pnl.cc,
+        "cc_rate": pnl.cc_rate, "cases": float(cases),
+    }  # fmt: skip
 
 
 def _one(
@@ -515,172 +610,85 @@ def _one(
     basis: str,
     weights: Mapping[str, float] | None,
 ) -> dict[str, Any]:
-    per = c.periods.set_index("pidx")
-    fys = per.loc[pidx, "fiscal_year"].astype(int)
-    row: dict[str, Any] = {}
-    # money
-    idx = pd.MultiIndex.from_arrays([[account] * len(pidx), pidx])
-    m = c.money.reindex(idx).fillna(0.0)
-    tf = c.targets_fy
-    missing: list[str] = []
-    nr = gp = cc = np.nan
-    gs_tot = float(m["gs"].sum())
-    if basis == "sell_out":
-        if gs_tot > 0:
-            k = float(m["gs_so"].sum()) / gs_tot
-            gs = float(m["gs_so"].sum())
-            oid = float((m["oid"] - m["oid_fixed"]).sum()) * k + float(m["oid_fixed"].sum())
-            off = float(m["off_var"].sum()) * k + float(m["off_fixed"].sum())
-            cogs = float(m["cogs_so"].sum())
-            cases = float(m["cases_so"].sum())
-        else:
-            gs = 0.0
-    else:
-        gs = gs_tot
-        oid, off = float(m["oid"].sum()), float(m["off_var"].sum() + m["off_fixed"].sum())
-        cogs, cases = float(m["cogs"].sum()), float(m["cases"].sum())
-    if gs > 0:
-        base = km.account_pnl(gs, oid, off, cogs, 0.0)
-        # CTS per fiscal year part (payment terms may differ by year); NR scaled to the part
-        fin_total = 0.0
-        cts_total = 0.0
-        for fy in sorted(set(fys)):
-            part = [p for p, y in zip(pidx, fys, strict=True) if y == fy]
-            mp = m.loc[(account, part), :] if len(part) else m.iloc[0:0]
-            nr_part = (
-                base.nr * (float(mp["gs"].sum() if basis == "sell_in" else mp["gs_so"].sum()) / gs)
-                if gs
-                else 0.0
-            )
-            days = (
-                tf.loc[(account, fy), "payment_terms_days"] if (account, fy) in tf.index else np.nan
-            )
-            if pd.isna(days):
-                days = float(
-                    c.accounts.set_index("account_id")
-                    .get("payment_terms_days", pd.Series())
-                    .get(account, 0.0)
-                )
-            ct = km.cost_to_serve(
-                freight=float(mp["freight"].sum()),
-                n_orders=0.0,
-                drop_cost=0.0,
-                kam_cost=float(mp["kam_cost"].sum()),
-                net_revenue=max(nr_part, 0.0),
-                payment_terms_days=float(days),
-                merchandising=float(mp["merch"].sum() + mp["handling"].sum()),
-            )
-            fin_total += ct.financing
-            cts_total += ct.total
-            row.setdefault("cts_freight", 0.0)
-            row["cts_freight"] += ct.freight
-            row.setdefault("cts_order_handling", 0.0)
-            row["cts_order_handling"] += float(mp["handling"].sum())
-            row.setdefault("cts_merchandising", 0.0)
-            row["cts_merchandising"] += float(mp["merch"].sum())
-            row.setdefault("cts_kam", 0.0)
-            row["cts_kam"] += ct.kam_cost
-        row["cts_financing"] = fin_total
-        pnl = km.account_pnl(gs, oid, off, cogs, cts_total, cases=cases if cases > 0 else None)
-        nr, gp, cc = pnl.nr, pnl.gp, pnl.cc
-        row.update(
-            gs=pnl.gs, tts=pnl.tts, tts_rate=pnl.tts_rate, nr=nr, cogs=pnl.cogs, gp=gp,
-            gp_rate=pnl.gp_rate, cts=pnl.cts, cc=cc, cc_rate=pnl.cc_rate, cases=cases,
-        )  # fmt: skip
-    else:
-        row.update(gs=gs, nr=np.nan, gp=np.nan, cc=np.nan)
-    tp = c.targets_p.reindex(idx)
-    row["nr_target"] = float(tp["nr_target"].sum()) if tp["nr_target"].notna().any() else np.nan
-    row["cc_target"] = float(tp["cc_target"].sum()) if tp["cc_target"].notna().any() else np.nan
-    row["gp_target"] = float(tp["gp_target"].sum()) if tp["gp_target"].notna().any() else np.nan
-    # share
-    s = c.share.reindex(idx)
-    ours, cat = s["ours"].fillna(0.0).to_numpy(), s["category"].fillna(0.0).to_numpy()
-    row["value_share"] = km.value_share(ours, cat) if cat.sum() > 0 else np.nan
-    fy_idx = pd.MultiIndex.from_arrays([[account] * len(pidx), list(fys)])
-    tfy = tf.reindex(fy_idx)
+    a = c.acc_pos[account]
+    row: dict[str, Any] = _money_row(c, a, pidx, basis)
+    tp = c.targets_p[a, pidx, :]
+    for k, f in enumerate(_TARGETS_P):
+        vals = tp[:, k]
+        row[f] = float(np.nansum(vals)) if np.isfinite(vals).any() else np.nan
+    # share: Σ ours / Σ category
+    sh = c.share[a, pidx, :].sum(axis=0)
+    row["value_share"] = km.value_share(sh[0], sh[1]) if sh[1] > 0 else np.nan
+    tfy = c.targets_fy[a, c.fy_pos[pidx], :]  # one row per selected period
 
-    def _rate(col: str) -> float:
-        vals = tfy[col].to_numpy(float)
+    def _rate(name: str) -> float:
+        vals = tfy[:, _TARGETS_FY.index(name)]
         return float(np.nanmean(vals)) if np.isfinite(vals).any() else np.nan
 
     row["value_share_target"] = _rate("value_share_target")
     row["share_pts_vs_target"] = row["value_share"] - row["value_share_target"]
-    # execution
-    vv = c.visits
-    lo, hi = (
-        np.searchsorted(vv["account_id"].to_numpy(), [account, account], side="left")[0],
-        np.searchsorted(vv["account_id"].to_numpy(), account, side="right"),
-    )
-    va = vv.iloc[lo:hi]
-    va = va.loc[va["pidx"].isin(pidx)]
-    row["pss"] = (
-        km.acv_weighted_mean(va["pss"], va["acv"]) if len(va) and va["acv"].sum() > 0 else np.nan
-    )
+    # execution: store-ACV-weighted mean of the visits' PSS
+    va = _rows_for(c.visits, c.visit_slices, account, pidx)
+    ok_v = len(va) > 0 and float(va["acv"].sum()) > 0
+    row["pss"] = km.acv_weighted_mean(va["pss"], va["acv"]) if ok_v else np.nan
     row["n_audits"] = len(va)
     row["perfect_store_target"] = _rate("perfect_store_target")
     # service
-    ln = _lines_for(c, account, pidx)
+    ln = _rows_for(c.lines, c.line_slices, account, pidx)
     if len(ln) and ln["cases_ordered"].sum() > 0:
         fr = km.fill_rates(ln)
         row.update(
-            case_fill=fr.case_fill,
-            line_otif=fr.line_otif,
-            otif=fr.otif,
-            on_time=fr.on_time,
+            case_fill=fr.case_fill, line_otif=fr.line_otif, otif=fr.otif, on_time=fr.on_time,
             n_order_lines=fr.n_lines,
-        )
+        )  # fmt: skip
     else:
         row.update(
             case_fill=np.nan, line_otif=np.nan, otif=np.nan, on_time=np.nan, n_order_lines=len(ln)
         )
     row["case_fill_kpi"] = _rate("case_fill_kpi")
     row["otif_kpi"] = _rate("otif_kpi")
+    row.update(_five(row, weights))
+    return row
 
-    # five indicators
+
+def _five(row: Mapping[str, Any], weights: Mapping[str, float] | None) -> dict[str, Any]:
+    """Achievements, composite and RAG via ``km.five_indicator_score``, over the indicators
+    that have an actual and a positive target (weights renormalised over those)."""
     actual = {
-        "profit": row["cc"],
-        "revenue": row["nr"],
-        "share": row["value_share"],
-        "execution": row["pss"],
-        "fill_rate": row["case_fill"],
-    }
+        "profit": row["cc"], "revenue": row["nr"], "share": row["value_share"],
+        "execution": row["pss"], "fill_rate": row["case_fill"],
+    }  # fmt: skip
     target = {
-        "profit": row["cc_target"],
-        "revenue": row["nr_target"],
-        "share": row["value_share_target"],
-        "execution": row["perfect_store_target"],
-        "fill_rate": row["case_fill_kpi"],
-    }
+        "profit": row["cc_target"], "revenue": row["nr_target"], "share": row["value_share_target"],
+        "execution": row["perfect_store_target"], "fill_rate": row["case_fill_kpi"],
+    }  # fmt: skip
     w = dict(FIVE_INDICATOR_WEIGHTS if weights is None else weights)
     ok = {
         k: bool(np.isfinite(actual[k]) and np.isfinite(target[k]) and target[k] > 0)
         for k in INDICATORS
     }
-    missing = [k for k in INDICATORS if not ok[k] and w.get(k, 0) > 0]
+    out: dict[str, Any] = {
+        "missing": "|".join(k for k in INDICATORS if not ok[k] and w.get(k, 0) > 0)
+    }
     w_ok = {k: (w.get(k, 0.0) if ok[k] else 0.0) for k in INDICATORS}
     total_w = sum(w.get(k, 0.0) for k in INDICATORS)
     avail_w = sum(w_ok.values())
-    if avail_w > 0:
-        scale = total_w / avail_w  # renormalise over the available indicators
-        res = km.five_indicator_score(
-            {k: actual[k] if ok[k] else 1.0 for k in INDICATORS},
-            {k: target[k] if ok[k] else 1.0 for k in INDICATORS},
-            weights={k: v * scale for k, v in w_ok.items()},
-        )
-        for k in INDICATORS:
-            row[f"ach_{k}"] = res.achievement[k] if ok[k] else np.nan
-            row[f"rag_{k}"] = km.rag_status(res.achievement[k]) if ok[k] else None
-        row["composite"] = res.composite
-        row["rag"] = res.rag
-    else:
-        for k in INDICATORS:
-            row[f"ach_{k}"] = np.nan
-            row[f"rag_{k}"] = None
-        row["composite"] = np.nan
-        row["rag"] = None
-    row["missing"] = "|".join(missing)
-    return row
+    if avail_w <= 0:
+        out.update({f"ach_{k}": np.nan for k in INDICATORS})
+        out.update({f"rag_{k}": None for k in INDICATORS})
+        out.update(composite=np.nan, rag=None)
+        return out
+    scale = total_w / avail_w  # renormalise over the available indicators
+    res = km.five_indicator_score(
+        {k: actual[k] if ok[k] else 1.0 for k in INDICATORS},
+        {k: target[k] if ok[k] else 1.0 for k in INDICATORS},
+        weights={k: v * scale for k, v in w_ok.items()},
+    )
+    for k in INDICATORS:
+        out[f"ach_{k}"] = res.achievement[k] if ok[k] else np.nan
+        out[f"rag_{k}"] = km.rag_status(res.achievement[k]) if ok[k] else None
+    out.update(composite=res.composite, rag=res.rag)
+    return out
 
 
 _OUT_COLS = [

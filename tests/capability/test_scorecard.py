@@ -4,6 +4,7 @@ of the shipped default world recomputed with plain pandas from the raw tables.""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from kamlab.analysis.scorecard import account_scorecard, indicator_view
@@ -131,19 +132,84 @@ def test_default_world_one_account_period_by_pandas(default_world) -> None:
     ta = w.targets_annual.set_index(["account_id", "fiscal_year"]).loc[(a, fy)]
     kpi = w.trade_terms.set_index(["account_id", "fiscal_year"]).loc[(a, fy), "case_fill_kpi"]
 
+    # CTS: cts_drivers + owner's KAM cost by FY NR share × weeks/52 + financing
+    cd = w.cts_drivers[(w.cts_drivers.account_id == a) & w.cts_drivers.week_id.isin(weeks)]
+    fy_weeks = w.calendar.loc[w.calendar.fiscal_year == fy, "week_id"]
+    owner = acc.kam_id
+    owned = w.accounts.loc[w.accounts.kam_id == owner, "account_id"]
+
+    def fy_nr(acc_id: str) -> float:
+        g = w.sell_in[(w.sell_in.account_id == acc_id) & w.sell_in.week_id.isin(fy_weeks)]
+        t = w.trade_spend[
+            (w.trade_spend.account_id == acc_id) & w.trade_spend.week_id.isin(fy_weeks)
+        ]
+        return g.gross_sales.sum() - t.amount_rmb.sum()
+
+    nr_share = fy_nr(a) / sum(fy_nr(x) for x in owned)
+    cost = w.kam.set_index("kam_id").loc[owner, "cost_rmb_year"]
+    kam_cost = cost * len(weeks) / 52 * nr_share
+    days = w.trade_terms.set_index(["account_id", "fiscal_year"]).loc[(a, fy), "payment_terms_days"]
+    cts = (
+        cd.freight_rmb.sum()
+        + cd.order_handling_rmb.sum()
+        + cd.merchandiser_cost_rmb.sum()
+        + kam_cost
+        + nr * 0.06 * days / 365
+    )
+    cc = nr - cogs - cts
+    # PSS: per visit KPIs, a KPI with a zero denominator left out (weights renormalised),
+    # store-ACV-weighted mean
+    av = w.audit_visits[(w.audit_visits.account_id == a) & w.audit_visits.week_id.isin(weeks)]
+    acv = av.store_id.map(w.stores.set_index("store_id").acv_rmb_k)
+
+    def ratio(n: str, d: str) -> pd.Series:
+        return (av[n] / av[d].where(av[d] > 0)).clip(upper=1.0)
+
+    kpis = pd.DataFrame(
+        {
+            "availability": 1 - ratio("oos_n", "listed_n"),
+            "share_of_shelf": (ratio("facings_ours", "facings_category") / share).clip(upper=1.0),
+            "planogram": ratio("pog_compliant", "pog_checkpoints"),
+            "price": ratio("price_compliant_n", "price_checks_n"),
+            "display": ratio("displays_found_n", "contracted_displays_n"),
+        }
+    )
+    wts = pd.Series(
+        {
+            "availability": 0.35,
+            "share_of_shelf": 0.2,
+            "planogram": 0.15,
+            "price": 0.15,
+            "display": 0.15,
+        }
+    )
+    have = kpis.notna()
+    pss_visit = (kpis.fillna(0) * wts).sum(axis=1) / (have * wts).sum(axis=1)
+    pss = (pss_visit * acv).sum() / acv.sum()
+
     r = account_scorecard(w, periods=pk, accounts=a).iloc[0]
     assert r.gs == pytest.approx(gs)
     assert r.nr == pytest.approx(nr)
     assert r.gp == pytest.approx(nr - cogs)
+    assert r.cts == pytest.approx(cts)
+    assert r.cc == pytest.approx(cc)
     assert r.value_share == pytest.approx(share)
+    assert r.pss == pytest.approx(pss)
     assert r.case_fill == pytest.approx(case_fill)
+    assert r.ach_profit == pytest.approx(cc / tp.cc_target)
     assert r.ach_revenue == pytest.approx(nr / tp.nr_target)
     assert r.ach_share == pytest.approx(share / ta.value_share_target)
+    assert r.ach_execution == pytest.approx(pss / ta.perfect_store_target)
     assert r.ach_fill_rate == pytest.approx(case_fill / kpi)
-    assert r.composite == pytest.approx(
-        0.25 * min(r.ach_profit, 1.2)
-        + 0.25 * min(r.ach_revenue, 1.2)
-        + 0.2 * min(r.ach_share, 1.2)
-        + 0.15 * min(r.ach_execution, 1.2)
-        + 0.15 * min(r.ach_fill_rate, 1.2)
+    ach = [
+        cc / tp.cc_target,
+        nr / tp.nr_target,
+        share / ta.value_share_target,
+        pss / ta.perfect_store_target,
+        case_fill / kpi,
+    ]
+    composite = sum(
+        wk * min(x, 1.2) for wk, x in zip([0.25, 0.25, 0.2, 0.15, 0.15], ach, strict=True)
     )
+    assert r.composite == pytest.approx(composite)
+    assert r.rag == ("green" if composite >= 1 else "amber" if composite >= 0.95 else "red")
