@@ -10,20 +10,21 @@ Definitions:
   items (scored 0) included. A competency lists the failed items that carry weight for it.
 * **Recommended modules**: the curriculum modules of the items with weight ``w ≥ 0.5`` for the
   competency (SPEC §5.5), from the framework, in module order.
-* **Development action**: the descriptor of the next level (``L_c + 1``; level 1 when the
-  competency is not demonstrated yet). Where the person is at or above target the action is a
-  stretch goal; where the competency is not assessed the action is to complete the recommended
-  modules' assessments.
+* **Development action**: the descriptor of the next level — the lowest level above ``L_c`` that
+  the item bank evidences (so nobody is sent towards a level no assessment can show; usually
+  ``L_c + 1``); for a competency not assessed yet, its lowest evidenced level. Where the person is
+  at or above target the action is a stretch goal; at level 4, coaching others; where the
+  competency is not assessed the action is to complete the recommended modules' assessments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from kamlab.capability.scoring import LEVELS, _fw, assessed_items
-from kamlab.data.framework import Framework
+from kamlab.data.framework import Framework, evidenced_levels
 from kamlab.i18n import t
 
 __all__ = ["GapReport", "gap_report", "recommended_modules"]
@@ -43,9 +44,11 @@ class GapReport:
     capability_index: float | None
     summary: pd.DataFrame
     failed_items: pd.DataFrame
+    framework: Framework | None = field(default=None, repr=False)
 
     def display(self, lang: str | None = None) -> pd.DataFrame:
-        """The summary with translated headers and status, for a table view."""
+        """The summary for a table view in ``lang``: translated headers, status, competency
+        names and development actions."""
         cols = [
             "competency",
             "target",
@@ -61,9 +64,55 @@ class GapReport:
             "status",
         ]
         out = self.summary[cols].copy()
+        fw = self.framework if self.framework is not None else _fw(None)
+        sm = self.summary
+        out["competency"] = [fw.competency_name(c, lang) for c in sm["competency_id"]]
+        out["development_action"] = [
+            _action(fw, c, st, nx, mods, lang)
+            for c, st, nx, mods in zip(
+                sm["competency_id"],
+                sm["status"],
+                sm["next_level"],
+                sm["recommended_modules"],
+                strict=True,
+            )
+        ]
         out["status"] = [t(f"capability.status_{s.lower()}", lang=lang) for s in out["status"]]
         out.columns = [t(f"capability.col_{c.lower()}", lang=lang) for c in cols]
         return out
+
+
+def _action(fw: Framework, c: str, status: str, nxt: object, modules: str, lang: str | None) -> str:
+    """The development action text of one competency row."""
+    if status == STATUS_NOT_ASSESSED:
+        return t(
+            "capability.action_not_assessed",
+            lang=lang,
+            modules=modules,
+            descriptor=fw.descriptor(c, int(nxt), lang),  # type: ignore[call-overload]
+        )
+    if nxt is None or pd.isna(nxt):
+        return t("capability.action_top", lang=lang)
+    key = "capability.action_next" if status == STATUS_BELOW else "capability.action_stretch"
+    n = int(nxt)  # type: ignore[call-overload]
+    return t(
+        key,
+        lang=lang,
+        level=n,
+        level_name=fw.level_name(n, lang),
+        descriptor=fw.descriptor(c, n, lang),
+    )
+
+
+def _next_level(level: object, evidenced: list[int]) -> object:
+    """The next level to work towards: the lowest level above ``level`` that the item bank can
+    evidence (so nobody is sent towards a level no assessment can show), else ``level + 1``;
+    ``<NA>`` at level 4. A competency not assessed yet starts at its lowest evidenced level."""
+    cur = 0 if level is None or pd.isna(level) else int(level)  # type: ignore[call-overload]
+    if cur >= 4:
+        return pd.NA
+    above = [ell for ell in evidenced if ell > cur]
+    return min(above) if above else cur + 1
 
 
 def recommended_modules(framework: Framework | None = None, min_weight: float = 0.5) -> pd.Series:
@@ -154,6 +203,11 @@ def gap_report(
         .agg(lambda s: ", ".join(sorted(map(str, s))))
     )
     mods = recommended_modules(fw)
+    ev = evidenced_levels(fw)
+    ev = ev.loc[ev["evidenced"]]
+    bank_levels = (
+        ev.groupby("competency_id")["level"].apply(lambda x: sorted(map(int, x))).to_dict()
+    )
 
     rows = []
     for c in fw.competency_ids:
@@ -163,41 +217,17 @@ def gap_report(
         tcap = r["target_capped"] if has_targets else pd.NA
         gap = r["gap"] if has_targets else pd.NA
         assessed_c = pd.notna(level)
+        nxt = _next_level(level, bank_levels.get(c, []))
         if not assessed_c:
             status = STATUS_NOT_ASSESSED
-            nxt = 1
-            action = t(
-                "capability.action_not_assessed",
-                lang=lang,
-                modules=mods[c].replace("|", ", "),
-                descriptor=fw.descriptor(c, 1, lang),
-            )
+        elif pd.isna(tcap):
+            status = STATUS_NO_TARGET
+        elif int(level) >= int(tcap):
+            status = STATUS_AT
         else:
-            nxt = int(level) + 1 if int(level) < 4 else pd.NA
-            if pd.isna(tcap):
-                status = STATUS_NO_TARGET
-            elif int(level) >= int(tcap):
-                status = STATUS_AT
-            else:
-                status = STATUS_BELOW
-            if pd.isna(nxt):
-                action = t("capability.action_top", lang=lang)
-            elif status == STATUS_BELOW:
-                action = t(
-                    "capability.action_next",
-                    lang=lang,
-                    level=nxt,
-                    level_name=fw.level_name(nxt, lang),
-                    descriptor=fw.descriptor(c, nxt, lang),
-                )
-            else:
-                action = t(
-                    "capability.action_stretch",
-                    lang=lang,
-                    level=nxt,
-                    level_name=fw.level_name(nxt, lang),
-                    descriptor=fw.descriptor(c, nxt, lang),
-                )
+            status = STATUS_BELOW
+        mods_c = mods[c].replace("|", ", ")
+        action = _action(fw, c, status, nxt, mods_c, lang)
         rows.append(
             {
                 "competency_id": c,
@@ -209,7 +239,7 @@ def gap_report(
                 **{f"M_L{ell}": r[f"M_L{ell}"] for ell in LEVELS},
                 "evidence": r["evidence"],
                 "failed_items": failed_by_comp.get(c, ""),
-                "recommended_modules": mods[c].replace("|", ", "),
+                "recommended_modules": mods_c,
                 "next_level": nxt,
                 "development_action": action,
                 "status": status,
@@ -228,4 +258,5 @@ def gap_report(
         capability_index=None if ci is None or pd.isna(ci) else float(ci),
         summary=summary,
         failed_items=failed,
+        framework=fw,
     )

@@ -360,3 +360,34 @@ def test_heatmap_manager_view(tiny) -> None:
     lv = _levels({"L1": (3, 3), "S1": (2, 2), "S2": (3, 1), "J1": (2, None), "J2": (1, 1)})
     hm = team_heatmap(lv, _team_roster(tiny), manager_id="S2", framework=tiny)
     assert hm.rows.person_id.tolist() == ["S2", "J2"]
+
+
+def test_gap_report_next_level_is_one_the_item_bank_can_evidence() -> None:
+    from kamlab.capability import load_framework
+
+    fw = load_framework()
+    # M5 submitted with everything wrong: C5 has evidence at L2–L4 → L=0; no L1 items for C5,
+    # so the development action points at level 2, not at an unassessable level 1.
+    items = fw.assessment_items[fw.assessment_items.module == "M5"]
+    s = pd.DataFrame(
+        {
+            "person_id": "P",
+            "item_id": items.item_id,
+            "attempt": 1,
+            "score": 0.0,
+            "max_score": items.max_points,
+        }
+    )
+    roster = pd.DataFrame({"person_id": ["P"], "name": ["P"], "role_level": ["KAM"], "team": ["T"]})
+    lv = competency_levels(s, fw, roster=roster)
+    rep = gap_report("P", lv, s, fw, lang="en")
+    c5 = rep.summary.set_index("competency_id").loc["C5"]
+    assert (c5.level, c5.gap, c5.next_level) == (0, 3, 2)
+    assert (
+        c5.development_action
+        == "Work towards level 2 (Practitioner): baseline & ROI post-evaluation."
+    )
+    zh = rep.display(lang="zh").iloc[4]
+    assert zh["能力项"] == "费用投入与促销投资回报"
+    assert zh["发展行动"] == "向 2 级（熟练）努力：基线与投资回报（ROI）的事后评估。"
+    assert zh["状态"] == "低于目标"
