@@ -380,12 +380,12 @@ _table(
     [
         _SKU,
         _c("sku_name", "string"),
-        _c("brand", "category", cats=("AquaPure", "FizzUp", "LeafTea", "CrunchMate")),
-        _c("category", "category", cats=CATEGORIES),
+        _c("brand", "category", "open set: a company's own brands are kept as they are"),
+        _c("category", "category", "open set (the simulated world: WATER, CSD, RTD_TEA, SNACKS)"),
         _c("segment", "category", cats=("VALUE", "MAINSTREAM", "PREMIUM")),
-        _c("pack_type", "category", cats=("PET", "CAN", "BAG", "MULTIPACK", "GIFT_BOX")),
+        _c("pack_type", "category", "open set (simulated: PET, CAN, BAG, MULTIPACK, GIFT_BOX)"),
         _c("pack_size", "float64", lo=0),
-        _c("pack_unit", "category", cats=("ml", "L", "g", "kg")),
+        _c("pack_unit", "category", "ml, L, g, kg, … (open set)"),
         _c("units_per_case", "int16", lo=1),
         _c("volume_eq_per_case", "float64", "litres or kg per case", lo=0),
         _c(
@@ -429,7 +429,11 @@ _table(
         _c("kam_id", "string"),
         _c("name", "string"),
         _c("role_level", "category", cats=ROLE_LEVELS),
-        _c("team", "category", cats=TEAMS),
+        _c(
+            "team",
+            "category",
+            "sales team (open set; simulated: NATIONAL_KA, REGIONAL_KA_R1…, DISTRIBUTOR_SALES)",
+        ),
         _c("region_id", "string", nullable=True),
         _c("manager_id", "string", nullable=True),
         _c("hire_week", "int16", "negative = before simulation start"),
@@ -791,7 +795,7 @@ _table(
     "Retailer category POS data shared with us (KA accounts only).",
     [
         _ACC,
-        _c("category", "category", cats=CATEGORIES),
+        _c("category", "category", "product category (open set)"),
         _WEEK,
         _c("brand_owner", "category", cats=BRAND_OWNERS),
         _c("value_incl_vat", "float64", unit="RMB incl. VAT", lo=0),
@@ -809,7 +813,7 @@ _table(
     [
         _REGION,
         _c("channel_group", "category", cats=CHANNEL_GROUPS),
-        _c("category", "category", cats=CATEGORIES),
+        _c("category", "category", "product category (open set)"),
         _PERIOD,
         _c("brand_owner", "category", cats=BRAND_OWNERS),
         _c("value_incl_vat", "float64", unit="RMB incl. VAT", lo=0),
