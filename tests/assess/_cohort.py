@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +28,20 @@ class ToyCourse:
 
 
 def make_toy_course(root: Path, world_dir: Path, **overrides: object):
+    """A course root with the toy T0 source; the judge's settings are appended to its config."""
     from kamlab.assess.course import Course
 
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "assessments" / "nbgrader_config.py", root / "nbgrader_config.py")
     au.write(_toy.source_notebook(), root / "source" / "T0" / "T0_assessment.ipynb")
     judge = {"shipped_world": str(world_dir), "cell_timeout": 5.0, "wall_timeout": 120.0}
     judge.update(overrides)
-    return Course(root, config_overrides={"SandboxedJudge": judge})
+    text = (REPO / "assessments" / "nbgrader_config.py").read_text(encoding="utf-8")
+    text += "\n# test course settings\n" + "".join(
+        f"c.SandboxedJudge.{k} = {v!r}\n" for k, v in judge.items()
+    )
+    text += f"c.Exchange.root = {str(root.parent / 'exchange')!r}\n"
+    (root / "nbgrader_config.py").write_text(text, encoding="utf-8")
+    return Course(root)
 
 
 def write_submission(root: Path, student: str, nb: nbformat.NotebookNode) -> None:
