@@ -208,7 +208,7 @@ def account_contributions(accounts: pd.DataFrame) -> pd.Series:
     >>> a = pd.DataFrame({"account_id": ["A1", "A2"], "nr": [3.0, 1.0], "stores": [10, 30],
     ...                   "events": [4, 4]})
     >>> account_contributions(a).round(3).to_dict()
-    {'A1': 1.05, 'A2': 0.95}
+    {'A1': 1.15, 'A2': 0.85}
     """
     w = km.workload_index(
         accounts["account_id"].astype(str).to_numpy(),

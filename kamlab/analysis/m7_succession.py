@@ -102,7 +102,7 @@ def execution_kpis(level: Any, oos: Any) -> dict[str, Any]:
     difference).
 
     >>> k = execution_kpis(3, 0.05)
-    >>> round(k["planogram"], 2), round(k["display"], 2), k["share_of_shelf"]
+    >>> round(float(k["planogram"]), 2), round(float(k["display"]), 2), float(k["share_of_shelf"])
     (0.79, 0.88, 1.0)
     """
     lv = np.asarray(level, dtype=float)
