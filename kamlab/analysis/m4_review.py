@@ -82,6 +82,7 @@ class ReviewContext:
         tuple[str, str], tuple[np.ndarray, np.ndarray]
     ]  # (account, category) → ours, total per period
     fill_memo: dict[tuple[str, str], Any]
+    memo: dict[tuple, Any]  # derived per-selection pieces (items by level, distribution)
 
 
 _CACHE: dict[int, tuple[weakref.ref, ReviewContext]] = {}
@@ -326,6 +327,7 @@ def _build(world: Any) -> ReviewContext:
         fc_aq=fc_aq,
         share_ap=share_ap,
         fill_memo={},
+        memo={},
     )
 
 
@@ -372,12 +374,17 @@ def pvm_for(
         raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}.")
 
     def per_item(q: str) -> pd.DataFrame:
-        d = ctx.items.get((a, q))
-        if d is None:
-            return pd.DataFrame(columns=["cases", "nr"])
-        if level != "sku_id":
-            return d.groupby(level, sort=True, observed=True)[["cases", "nr"]].sum()
-        return d[["cases", "nr"]]
+        key = ("items", a, q, level)
+        if key not in ctx.memo:
+            d = ctx.items.get((a, q))
+            if d is None:
+                d = pd.DataFrame(columns=["cases", "nr"])
+            elif level != "sku_id":
+                d = d.groupby(level, sort=True, observed=True)[["cases", "nr"]].sum()
+            else:
+                d = d[["cases", "nr"]]
+            ctx.memo[key] = d
+        return ctx.memo[key]
 
     d0, d1 = per_item(q0), per_item(q1)
     if d0.empty:
@@ -493,6 +500,13 @@ class ReviewResult:
 
 
 def _distribution(ctx: ReviewContext, a: str, q: str) -> tuple[pd.DataFrame, int]:
+    key = ("dist", a, q)
+    if key not in ctx.memo:
+        ctx.memo[key] = _distribution_uncached(ctx, a, q)
+    return ctx.memo[key]
+
+
+def _distribution_uncached(ctx: ReviewContext, a: str, q: str) -> tuple[pd.DataFrame, int]:
     hit = ctx.dist.get((a, q))
     if hit is None:
         return pd.DataFrame(columns=["sku_id", "sku_name", "nd", "wd"]), 0
