@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from kamlab.data.world import World
 
 __all__ = ["WorldCache", "simulate_world"]
+
+log = logging.getLogger(__name__)
 
 
 def simulate_world(preset: str, seed: int) -> World:
@@ -67,10 +70,27 @@ class WorldCache:
             return dest
         with _lock(self.folder / f".{dest.name}.lock"):
             if not (dest / "public").is_dir():
-                world = self.maker(preset, seed)
+                world = self._make(preset, seed)
                 world.save(dest, overwrite=True)
                 self._mem[dest] = world
         return dest
+
+    def _make(self, preset: str, seed: int) -> World:
+        """Simulate; if a seed's world fails the simulator's own validation, take the next
+        seed derived from it (deterministically, so re-grading gives the same world)."""
+        last: Exception | None = None
+        for k in range(6):
+            s = seed if k == 0 else (seed * 1_000_003 + k) % (2**31)
+            try:
+                return self.maker(preset, s)
+            except (RuntimeError, ValueError) as exc:
+                last = exc
+                log.warning(
+                    "world of a secret seed failed validation (attempt %d): %s",
+                    k + 1,
+                    str(exc)[:200],
+                )
+        raise RuntimeError(f"could not simulate a valid {preset} world: {last}")
 
     def load(self, preset: str, seed: int) -> World:
         """The world itself (kept in memory for the rest of this process)."""

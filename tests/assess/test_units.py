@@ -127,3 +127,31 @@ def test_secret_seeds(tmp_path, monkeypatch) -> None:
     assert trainee_seed(b"other-secret-value", "M1", "t1") != trainee_seed(s1, "M1", "t1")
     monkeypatch.setenv("KAMLAB_COURSE_SECRET", "from-the-environment-123")
     assert course_secret(tmp_path) == b"from-the-environment-123"
+
+
+def test_committed_m1_notebook_matches_its_builder() -> None:
+    from pathlib import Path
+
+    import nbformat
+
+    from kamlab.assess.specs.m1_notebook import build_notebook
+
+    path = Path(__file__).resolve().parents[2] / "assessments/source/M1/M1_assessment.ipynb"
+    committed = nbformat.read(path, as_version=4)
+    built = build_notebook()
+    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
+        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
+    ], "run: python -m kamlab.assess.specs.m1_notebook assessments/source/M1/M1_assessment.ipynb"
+
+
+def test_relabel_changes_every_id_and_keeps_the_numbers() -> None:
+    from kamlab.assess.variants import relabel
+    from kamlab.sim import SimConfig, simulate
+
+    w = simulate(SimConfig.preset("small", seed=23))
+    v = relabel(w, "account_id", seed=5)
+    old = w.sell_in.groupby(w.sell_in["account_id"].astype(str))["gross_sales"].sum()
+    new = v.sell_in.groupby(v.sell_in["account_id"].astype(str))["gross_sales"].sum()
+    assert sorted(old.round(2)) == sorted(new.round(2))
+    assert set(old.index) == set(new.index)
+    assert all(old[a] != new[a] for a in old.index)

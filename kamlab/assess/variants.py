@@ -1,0 +1,98 @@
+"""World variants for hidden cases: the same numbers under other names.
+
+A CHOICE item whose answer is an id ("which account …") can often be guessed: one account of
+a world may be the answer in most worlds. :func:`relabel` gives the same world with the ids
+permuted (a derangement: no id keeps its own label), so an answer typed in for one world is
+wrong on the variant while a correct function is right on both.
+
+>>> import pandas as pd
+>>> from kamlab.data.world import World
+>>> w = World(public={"accounts": pd.DataFrame({"account_id": ["A", "B", "C"], "x": [1, 2, 3]})})
+>>> v = relabel(w, "account_id", seed=1)
+>>> sorted(v.accounts["account_id"]) == ["A", "B", "C"]
+True
+>>> any(a == b for a, b in zip(w.accounts["account_id"], v.accounts["account_id"]))
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["relabel"]
+
+#: columns that hold an account id, by id column
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "account_id": ("account_id", "source_account_id"),
+    "sku_id": ("sku_id",),
+    "kam_id": ("kam_id", "auditor_kam_id", "manager_id", "successor_of"),
+}
+
+
+def _derangement(n: int, rng: np.random.Generator) -> np.ndarray:
+    if n < 2:
+        return np.arange(n)
+    while True:
+        p = rng.permutation(n)
+        if not (p == np.arange(n)).any():
+            return p
+
+
+def relabel(
+    world: Any,
+    id_column: str = "account_id",
+    *,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+    columns: Iterable[str] | None = None,
+) -> Any:
+    """A copy of ``world`` (public tables) with the ids of ``id_column`` permuted everywhere.
+
+    Every public table's columns named in ``columns`` (default :data:`ID_COLUMNS`) are mapped
+    through one derangement of the ids; tables are re-sorted by their first column so they look
+    like any other world. Truth tables are not carried over.
+    """
+    from kamlab.data.world import World
+
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    cols = tuple(columns) if columns is not None else ID_COLUMNS.get(id_column, (id_column,))
+    source = world.public[_table_of(world, id_column)]
+    ids = sorted(source[id_column].astype(str).unique())
+    perm = _derangement(len(ids), rng)
+    mapping = {ids[i]: ids[int(perm[i])] for i in range(len(ids))}
+    public: dict[str, pd.DataFrame] = {}
+    for name, df in world.public.items():
+        hit = [c for c in cols if c in df.columns]
+        if not hit:
+            public[name] = df
+            continue
+        out = df.copy()
+        for c in hit:
+            out[c] = _map(out[c], mapping)
+        public[name] = (
+            out.sort_values(list(out.columns[:1]), kind="mergesort").reset_index(drop=True)
+            if hit[0] == out.columns[0]
+            else out
+        )
+    return World(public=public, truth={}, meta={k: v for k, v in world.meta.items() if k != "seed"})
+
+
+def _table_of(world: Any, id_column: str) -> str:
+    for guess in ("accounts", "products", "kam"):
+        if guess in world.public and id_column in world.public[guess].columns:
+            return guess
+    for name, df in world.public.items():
+        if id_column in df.columns:
+            return name
+    raise ValueError(f"id_column {id_column!r} is in none of the world's tables")
+
+
+def _map(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.rename_categories(lambda c: mapping.get(str(c), c))
+    mapped = col.astype("string").map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    return mapped.astype(col.dtype) if str(col.dtype) in ("string", "str", "object") else mapped
