@@ -11,7 +11,9 @@ wrong on the variant while a correct function is right on both.
 >>> v = relabel(w, "account_id", seed=1)
 >>> sorted(v.accounts["account_id"]) == ["A", "B", "C"]
 True
->>> any(a == b for a, b in zip(w.accounts["account_id"], v.accounts["account_id"]))
+>>> before = dict(zip(w.accounts["x"], w.accounts["account_id"]))
+>>> after = dict(zip(v.accounts["x"], v.accounts["account_id"]))
+>>> any(before[k] == after[k] for k in before)
 False
 """
 
