@@ -17,7 +17,16 @@ Public API:
 from kamlab.data.world import World
 from kamlab.sim.config import ModelParams, ScenarioSpec, SimConfig
 from kamlab.sim.engine import simulate
+from kamlab.sim.plan import PlanResult, simulate_plan
 
 Dataset = World
 
-__all__ = ["Dataset", "ModelParams", "ScenarioSpec", "SimConfig", "simulate"]
+__all__ = [
+    "Dataset",
+    "ModelParams",
+    "PlanResult",
+    "ScenarioSpec",
+    "SimConfig",
+    "simulate",
+    "simulate_plan",
+]

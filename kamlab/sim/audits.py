@@ -119,7 +119,7 @@ def build_audits(
     )
     shelf_price = agreed * (1.0 + z_price[vp, vs])
     price_ok = on_shelf & (np.abs(shelf_price / agreed_clean - 1.0) <= 0.05 + 1e-9)
-    n_contract = np.minimum(4, (u_disp[vp, vs] < cfg.params.display_store_share).astype(int).cumsum(axis=1)[
+    n_contract = np.minimum(4, (u_disp[vp, vs] < master.display_share(cfg.params)[a][:, None]).astype(int).cumsum(axis=1)[
         np.arange(V), np.clip(promo_display[a, w] - 1, 0, 3)] * (promo_display[a, w] > 0))  # fmt: skip
     p_found = np.clip(0.85 + 0.03 * (lv - 2), 0.0, 1.0)
     found = (

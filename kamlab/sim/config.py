@@ -138,12 +138,18 @@ class ModelParams:
     comp_promo_prob: float = 0.15
     comp_promo_effect: float = 0.90
     # promotions (§3.4)
+    mt_promo_weeks: int = 2  # [conv] duration of an MT promotion (SPEC §3.4: 2 weeks)
+    event_skus_lo: int = 2  # [conv] SKUs per promotion event (SPEC §3.4: 2–6)
+    event_skus_hi: int = 6
     depth_lo: float = 0.10
     depth_hi: float = 0.30
     display_prob: float = 0.5
     feature_prob: float = 0.4
-    display_store_share: float = 0.5  # [conv] share of an account's stores taking a display
-    scanback_share: float = 0.8  # manufacturer funds 80% of the price cut
+    display_share_hyper: float = 0.6  # [conv] share of an account's stores taking a display
+    display_share_super: float = 0.5
+    display_share_cvs: float = 0.2
+    scanback_share: float = 0.36  # [conv] manufacturer's share of the price cut (SPEC §3.4: 0.8)
+    deal_weeks: int = 4  # [conv] length of a distributor trade deal's buy window
     cannibalisation: float = 0.20
     comp_switch_share: float = 0.5
     plan_optimism_mu: float = 0.15
@@ -163,9 +169,9 @@ class ModelParams:
     fc_eta_sd: float = 0.10
     # supply (§3.6.3–4)
     prod_forecast_mult: float = 1.05
-    dc_target_weeks: float = 2.0
+    dc_target_weeks: float = 1.5  # [conv] DC stock target in weeks of demand (SPEC §3.6: 2)
     dc_gain: float = 0.5
-    capacity_mult: float = 1.25
+    capacity_mult: float = 1.15  # [conv] capacity / mean weekly demand (SPEC §3.6: 1.25)
     shock_prob: float = 0.02
     shock_lo: float = 0.3
     shock_hi: float = 0.7
@@ -174,6 +180,10 @@ class ModelParams:
     late_poisson: float = 0.8
     # trade terms (§3.8)
     display_endcap_share: float = 0.6  # of displays, share that are end-caps (rest floor stacks)
+    dist_on_invoice: float = 0.04  # [conv] distributor on-invoice discount (SPEC §1.2: 0.02)
+    dist_uncond: float = 0.03  # [conv] distributor unconditional rebate (SPEC §1.2: 0)
+    ec_platform_fee: float = 0.05  # [conv] EC marketing-resource fee on GS (SPEC §1.2: 0.03)
+    generosity_base: float = 1.40  # [conv] terms × (base − 0.05 × (C3 − 1)) (SPEC §3.8: 1.15)
     # audits (§3.9)
     audit_stores_per_account: int = 20
     audit_tt_per_region: int = 40

@@ -63,6 +63,7 @@ class Demand:
     pair_index: np.ndarray  # (A, S) → pair or −1
     lam: np.ndarray  # (N, Te) expected baseline units
     lam_clean: np.ndarray  # (N, Te) before scenario knobs
+    exp_plan: np.ndarray  # (N, Te) expected units of the clean model and promotion calendar
     factor: np.ndarray  # (N, Te) promo × dips × cannibalisation × competitor
     factor_clean_promo: np.ndarray  # (N, Te) promo × dips × cannibalisation (no competitor)
     promo_row: np.ndarray  # (N, Te) promotion row or −1
@@ -218,6 +219,7 @@ def build_demand(
     promos: PromoCalendar,
     comp: Competition,
     knobs: Knobs,
+    promos_clean: PromoCalendar | None = None,
 ) -> Demand:
     """Stage 6 (stream DEMAND): λ, noise, promotion response, dips, cannibalisation."""
     p = cfg.params
@@ -276,48 +278,14 @@ def build_demand(
         * np.exp(growth[pa, ps][:, None] * t[None, :] / 52.0)
         * (1.0 - oos[pa])
     )
-    # --- promotion response (clean calendar) ---------------------------------------------
-    df = promos.rows
-    row = np.full((N, Te), -1, dtype=np.int64)
-    live = ~df["cancelled"].to_numpy(dtype=bool) if len(df) else np.zeros(0, dtype=bool)
-    r_pair = (
-        pair_index[df["a"].to_numpy(dtype=np.int64), df["s"].to_numpy(dtype=np.int64)]
-        if len(df)
-        else np.zeros(0, np.int64)
-    )
-    starts = df["start"].to_numpy(dtype=np.int64) if len(df) else np.zeros(0, np.int64)
-    ends = df["end"].to_numpy(dtype=np.int64) if len(df) else np.zeros(0, np.int64)
-    for r in np.flatnonzero(live & (r_pair >= 0)):
-        row[r_pair[r], starts[r] : ends[r] + 1] = r
-    on = row >= 0
-    rr = np.where(on, row, 0)
-    depth_r = df["depth"].to_numpy(dtype=float) if len(df) else np.zeros(1)
-    mech_r = df["mechanic"].to_numpy() if len(df) else np.array(["TPR"])
-    disp_r = df["display"].to_numpy() if len(df) else np.array(["NONE"])
-    feat_r = df["feature"].to_numpy() if len(df) else np.array(["NONE"])
-    cons_depth_r = np.where(mech_r == "TRADE_DEAL", 0.5 * depth_r, depth_r)
     eps = master.sku_elasticity[ps]
-    share = p.display_store_share
-    disp_mult_r = np.ones(len(depth_r))
-    feat_mult_r = np.ones(len(depth_r))
-    if len(df):
-        s_r = df["s"].to_numpy(dtype=np.int64)
-        disp_mult_r = np.where(
-            disp_r == "ENDCAP", 1 + share * (master.sku_endcap[s_r] - 1),
-            np.where(disp_r == "FLOOR_STACK", 1 + share * (master.sku_floorstack[s_r] - 1), 1.0),
-        )  # fmt: skip
-        feat_mult_r = np.where(feat_r != "NONE", master.sku_feature[s_r], 1.0)
-    mult = np.where(
-        on,
-        promo_response(np.where(on, cons_depth_r[rr], 0.0), eps[:, None])
-        * np.where(on, disp_mult_r[rr], 1.0)
-        * np.where(on, feat_mult_r[rr], 1.0),
-        1.0,
-    )
+    # --- the plan: expected demand of the clean model with the clean promotion calendar -----
+    if promos_clean is None:
+        promos_clean = promos
+    eff_plan = promo_effects(p, master, promos_clean, pair_index, pa, ps, lam_clean, Te)
+    exp_plan = lam_clean * eff_plan.factor
     # --- knob multipliers on our demand ---------------------------------------------------
     knob = np.ones((A, Te))
-    for d in knobs.channel_drift:
-        _apply_channel_drift(d, master, lam_clean * mult, pa, knob)
     knob *= 1.0 - comp.push_x[:, None] * comp.push
     gap = knobs.price_gap
     lam = lam_clean * knob[pa]
@@ -358,51 +326,29 @@ def build_demand(
             )
             lam[tp] = np.maximum(0.2 * lam[tp], lam[tp] - loss)
         div_targets.append({"source": src, "regions": regions, "split": split})
-    # --- dips and cannibalisation (expected units) -----------------------------------------
-    inc = lam * (mult - 1.0)
-    dip = np.zeros((N, Te))
-    pre = np.ones((N, Te))
-    n_rows = len(df)
-    inc_r = np.zeros(n_rows)
-    dip_r = np.zeros(n_rows)
-    if n_rows:
-        flat_inc = np.bincount(rr[on], weights=inc[on], minlength=n_rows)
-        inc_r = flat_inc
-        rho = promos.rho
-        for r in np.flatnonzero(live & (r_pair >= 0)):
-            n = r_pair[r]
-            tot_dip = rho[r] * inc_r[r]
-            dip_r[r] = tot_dip
-            for off, share_d in ((1, 0.6), (2, 0.4)):
-                w = ends[r] + off
-                if w < Te:
-                    dip[n, w] += share_d * tot_dip
-            if feat_r[r] != "NONE" and starts[r] >= 1:
-                pre[n, starts[r] - 1] *= 0.97
-    dip = np.minimum(dip, 0.7 * lam)
-    # cannibalisation within account × brand (pairs are contiguous by account then brand)
-    grp = pa * 4 + master.sku_brand[ps]
-    bounds = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-    inc_g = np.add.reduceat(inc, bounds, axis=0)
-    recv = np.where(on, 0.0, lam)
-    recv_g = np.add.reduceat(recv, bounds, axis=0)
-    g_of = np.cumsum(np.r_[True, grp[1:] != grp[:-1]]) - 1
-    has_recv = recv_g > 0
-    take = p.cannibalisation * inc_g * has_recv
-    cannib = np.divide(
-        recv * take[g_of], recv_g[g_of], out=np.zeros_like(recv), where=recv_g[g_of] > 0
-    )
-    cannib = np.minimum(cannib, 0.5 * lam)
-    cannib_r = np.zeros(n_rows)
-    if n_rows:
-        gave = p.cannibalisation * inc * has_recv[g_of]
-        cannib_r = np.bincount(rr[on], weights=gave[on], minlength=n_rows)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dip_f = np.where(lam > 0, 1.0 - dip / np.where(lam > 0, lam, 1.0), 1.0)
-        can_f = np.where(lam > 0, 1.0 - cannib / np.where(lam > 0, lam, 1.0), 1.0)
+    # channel-mix drift: scale the region's channels so the actual mix = plan + drift
+    eff = promo_effects(p, master, promos, pair_index, pa, ps, lam, Te)
+    if knobs.channel_drift:
+        drift = np.ones((A, Te))
+        for d in knobs.channel_drift:
+            _apply_channel_drift(d, master, exp_plan, lam * eff.factor, pa, ps, drift)
+        lam = lam * drift[pa]
+        eff = promo_effects(p, master, promos, pair_index, pa, ps, lam, Te)
+    # pack-mix drift: the deep value-pack promotions (promotion stage) plus a shift of the
+    # account's pack demand so that the expected share = plan + pp over the drift year
+    if knobs.pack_drift:
+        shift = np.ones((N, Te))
+        for a, d in knobs.pack_drift.items():
+            _apply_pack_drift(a, d, master, exp_plan, lam * eff.factor, pa, ps, shift)
+        lam = lam * shift
+        eff = promo_effects(p, master, promos, pair_index, pa, ps, lam, Te)
+    row, on, rr = eff.row, eff.on, eff.rr
+    mult = eff.mult
+    cons_depth_r, mech_r = eff.cons_depth_r, eff.mech_r
+    n_rows = len(promos.rows)
     cat = master.sku_cat[ps]
     comp_f = np.where(comp.promo[pa, cat], p.comp_promo_effect, 1.0)
-    factor_promo = mult * dip_f * can_f * pre
+    factor_promo = eff.factor
     factor = factor_promo * comp_f
     # --- realised demand --------------------------------------------------------------------
     zz = z[pa, ps]
@@ -418,13 +364,16 @@ def build_demand(
     shelf = master.sku_rsp[ps][:, None] * (1.0 - price_depth)
     if gap is not None and np.any(gap):
         shelf = shelf * (1.0 + gap[pa])
-    truth = pd.DataFrame({"inc_units": inc_r, "dip_units": dip_r, "cannib_units": cannib_r})
+    truth = pd.DataFrame(
+        {"inc_units": eff.inc_r, "dip_units": eff.dip_r, "cannib_units": eff.cannib_r}
+    )
     return Demand(
         pair_a=pa,
         pair_s=ps,
         pair_index=pair_index,
         lam=lam,
         lam_clean=lam_clean,
+        exp_plan=exp_plan,
         factor=factor,
         factor_clean_promo=factor_promo,
         promo_row=row,
@@ -442,33 +391,207 @@ def build_demand(
     )
 
 
-def _apply_channel_drift(
-    d: dict, master: Master, exp_units: np.ndarray, pa: np.ndarray, knob: np.ndarray
-) -> None:
-    """CHANNEL_MIX_DRIFT: scale ``channel`` up and the region's other channels down, total kept.
+@dataclass
+class PromoEffects:
+    """Promotion response of a calendar on a demand λ (SPEC §3.4), per pair × week."""
 
-    Shares are of expected cases over the drift year among accounts headquartered in the
-    region (the REGION scope of ``mix_plan``); the drift ramps linearly to ``pp`` at year end.
+    row: np.ndarray  # (N, Te) active promotion row or −1
+    on: np.ndarray
+    rr: np.ndarray
+    mult: np.ndarray  # M
+    factor: np.ndarray  # M × post-dip × pre-dip × cannibalisation
+    cons_depth_r: np.ndarray
+    mech_r: np.ndarray
+    inc_r: np.ndarray  # expected incremental units per promotion row
+    dip_r: np.ndarray
+    cannib_r: np.ndarray
+
+
+def promo_effects(
+    p: object,
+    master: Master,
+    promos: PromoCalendar,
+    pair_index: np.ndarray,
+    pa: np.ndarray,
+    ps: np.ndarray,
+    lam: np.ndarray,
+    Te: int,
+) -> PromoEffects:
+    """The promotion model on λ: ``M``, post-dips (ρ × incremental, 60/40), 3% pre-dip before
+    featured events, 20% cannibalisation of the brand's other listed SKUs (pro rata to λ).
+    """
+    N = len(pa)
+    df = promos.rows
+    n_rows = len(df)
+    row = np.full((N, Te), -1, dtype=np.int64)
+    live = ~df["cancelled"].to_numpy(dtype=bool) if n_rows else np.zeros(0, dtype=bool)
+    r_pair = (
+        pair_index[df["a"].to_numpy(dtype=np.int64), df["s"].to_numpy(dtype=np.int64)]
+        if n_rows
+        else np.zeros(0, np.int64)
+    )
+    starts = df["start"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
+    ends = df["end"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
+    ok = np.flatnonzero(live & (r_pair >= 0))
+    for r in ok:
+        row[r_pair[r], starts[r] : ends[r] + 1] = r
+    on = row >= 0
+    rr = np.where(on, row, 0)
+    depth_r = df["depth"].to_numpy(dtype=float) if n_rows else np.zeros(1)
+    mech_r = df["mechanic"].to_numpy() if n_rows else np.array(["TPR"])
+    disp_r = df["display"].to_numpy() if n_rows else np.array(["NONE"])
+    feat_r = df["feature"].to_numpy() if n_rows else np.array(["NONE"])
+    cons_depth_r = np.where(mech_r == "TRADE_DEAL", 0.5 * depth_r, depth_r)
+    eps = master.sku_elasticity[ps]
+    disp_mult_r = np.ones(len(depth_r))
+    feat_mult_r = np.ones(len(depth_r))
+    if n_rows:
+        s_r = df["s"].to_numpy(dtype=np.int64)
+        share = master.display_share(p)[df["a"].to_numpy(dtype=np.int64)]
+        disp_mult_r = np.where(
+            disp_r == "ENDCAP",
+            1 + share * (master.sku_endcap[s_r] - 1),
+            np.where(disp_r == "FLOOR_STACK", 1 + share * (master.sku_floorstack[s_r] - 1), 1.0),
+        )
+        feat_mult_r = np.where(feat_r != "NONE", master.sku_feature[s_r], 1.0)
+    mult = np.where(
+        on,
+        promo_response(np.where(on, cons_depth_r[rr], 0.0), eps[:, None])
+        * np.where(on, disp_mult_r[rr], 1.0)
+        * np.where(on, feat_mult_r[rr], 1.0),
+        1.0,
+    )
+    inc = lam * (mult - 1.0)
+    dip = np.zeros((N, Te))
+    pre = np.ones((N, Te))
+    inc_r = np.bincount(rr[on], weights=inc[on], minlength=n_rows) if n_rows else np.zeros(0)
+    dip_r = np.zeros(n_rows)
+    if n_rows:
+        rho = promos.rho
+        dip_r[ok] = rho[ok] * inc_r[ok]
+        for off, share_d in ((1, 0.6), (2, 0.4)):
+            w = ends[ok] + off
+            m = w < Te
+            np.add.at(dip, (r_pair[ok][m], w[m]), share_d * dip_r[ok][m])
+        fe = ok[(feat_r[ok] != "NONE") & (starts[ok] >= 1)]
+        np.multiply.at(pre, (r_pair[fe], starts[fe] - 1), 0.97)
+    dip = np.minimum(dip, 0.7 * lam)
+    # cannibalisation within account × brand (pairs are contiguous by account then brand)
+    grp = pa * 4 + master.sku_brand[ps]
+    bounds = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    inc_g = np.add.reduceat(inc, bounds, axis=0)
+    recv = np.where(on, 0.0, lam)
+    recv_g = np.add.reduceat(recv, bounds, axis=0)
+    g_of = np.cumsum(np.r_[True, grp[1:] != grp[:-1]]) - 1
+    has_recv = recv_g > 0
+    cann = p.cannibalisation  # type: ignore[attr-defined]
+    take = cann * inc_g * has_recv
+    cannib = np.divide(
+        recv * take[g_of], recv_g[g_of], out=np.zeros_like(recv), where=recv_g[g_of] > 0
+    )
+    cannib = np.minimum(cannib, 0.5 * lam)
+    cannib_r = np.zeros(n_rows)
+    if n_rows:
+        gave = cann * inc * has_recv[g_of]
+        cannib_r = np.bincount(rr[on], weights=gave[on], minlength=n_rows)
+    safe = np.where(lam > 0, lam, 1.0)
+    dip_f = np.where(lam > 0, 1.0 - dip / safe, 1.0)
+    can_f = np.where(lam > 0, 1.0 - cannib / safe, 1.0)
+    return PromoEffects(
+        row=row,
+        on=on,
+        rr=rr,
+        mult=mult,
+        factor=mult * dip_f * can_f * pre,
+        cons_depth_r=cons_depth_r,
+        mech_r=mech_r,
+        inc_r=inc_r,
+        dip_r=dip_r,
+        cannib_r=cannib_r,
+    )
+
+
+def _apply_channel_drift(
+    d: dict,
+    master: Master,
+    exp_plan: np.ndarray,
+    exp_now: np.ndarray,
+    pa: np.ndarray,
+    ps: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """CHANNEL_MIX_DRIFT: multipliers so the region's ``channel`` share = plan + drift, total kept.
+
+    Shares are of expected volume (litres / kg, ``volume_eq``) among accounts headquartered in
+    the region (the REGION scope of ``mix_plan``): ``p_plan`` over the plan year of the clean
+    plan; ``p_now`` week by week (13-week centred mean) from demand as the other knobs leave it
+    (a diversion may already move it). The drift ramps linearly to ``pp`` at the year end.
     """
     r = list(master.region_ids).index(d["region"])
     lo, hi = d["lo"], d["hi"]
     in_r = master.acc_region == r
-    ch_idx = CHANNELS.index(d["channel"])
-    is_ch = master.acc_channel == ch_idx
-    acc_vol = np.zeros(master.n_acc)
-    np.add.at(acc_vol, pa, exp_units[:, lo : hi + 1].sum(axis=1))
-    tot = acc_vol[in_r].sum()
-    if tot <= 0:
+    is_ch = master.acc_channel == CHANNELS.index(d["channel"])
+    veq = (master.sku_vol_eq / master.sku_upc)[ps][:, None]
+    Te = out.shape[1]
+
+    def weekly(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = np.zeros((master.n_acc, Te))
+        np.add.at(v, pa, x * veq)
+        return v[in_r & is_ch].sum(axis=0), v[in_r].sum(axis=0)
+
+    ch_p, tot_p = weekly(exp_plan)
+    if tot_p[lo : hi + 1].sum() <= 0:
         return
-    p_ch = acc_vol[in_r & is_ch].sum() / tot
-    if p_ch <= 0 or p_ch >= 1:
+    p_plan = float(ch_p[lo : hi + 1].sum() / tot_p[lo : hi + 1].sum())
+    ch_n, tot_n = weekly(exp_now)
+    k = np.ones(13) / 13
+    ch_s = np.convolve(np.pad(ch_n, 6, mode="edge"), k, mode="valid")
+    tot_s = np.convolve(np.pad(tot_n, 6, mode="edge"), k, mode="valid")
+    p_now = np.divide(ch_s, tot_s, out=np.full(Te, p_plan), where=tot_s > 0)
+    if not (0 < p_plan < 1) or np.any((p_now <= 0) | (p_now >= 1)):
         return
-    Te = knob.shape[1]
-    ramp = np.clip((np.arange(Te) - lo + 1) / (hi - lo + 1), 0, 1)
-    ramp[np.arange(Te) > hi] = 1.0
-    dd = d["pp"] * ramp
-    up = (p_ch + dd) / p_ch
-    down = (1 - p_ch - dd) / (1 - p_ch)
-    knob[in_r & is_ch] *= up[None, :]
-    knob[in_r & ~is_ch] *= down[None, :]
-    d["p_plan"] = float(p_ch)
+    t = np.arange(Te)
+    ramp = np.clip((t - lo + 1) / (hi - lo + 1), 0, 1)
+    target = np.where(t >= lo, p_plan + d["pp"] * ramp, p_now)
+    out[in_r & is_ch] *= (target / p_now)[None, :]
+    out[in_r & ~is_ch] *= ((1 - target) / (1 - p_now))[None, :]
+    d["p_plan"] = p_plan
+
+
+def _apply_pack_drift(
+    a: int,
+    d: dict,
+    master: Master,
+    exp_plan: np.ndarray,
+    exp_now: np.ndarray,
+    pa: np.ndarray,
+    ps: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """PACK_MIX_DRIFT: scale account ``a``'s pack demand so its volume share of ``pack_type``
+    is plan + ``pp`` through the drift year (week by week, 13-week centred), total kept."""
+    prs = np.flatnonzero(pa == a)
+    if len(prs) == 0:
+        return
+    lo, hi = d["lo"], d["hi"]
+    veq = (master.sku_vol_eq / master.sku_upc)[ps[prs]][:, None]
+    is_p = master.sku_pack[ps[prs]] == d["pack_type"]
+    if not is_p.any() or is_p.all():
+        return
+    plan = exp_plan[prs] * veq
+    p_plan = float(plan[is_p, lo : hi + 1].sum() / plan[:, lo : hi + 1].sum())
+    now = exp_now[prs] * veq
+    k = np.ones(13) / 13
+    num = np.convolve(np.pad(now[is_p].sum(axis=0), 6, mode="edge"), k, mode="valid")
+    den = np.convolve(np.pad(now.sum(axis=0), 6, mode="edge"), k, mode="valid")
+    Te = out.shape[1]
+    p_now = np.divide(num, den, out=np.full(Te, p_plan), where=den > 0)
+    t = np.arange(Te)
+    on = (t >= lo) & (t <= hi)
+    target = np.where(on, np.minimum(0.95, p_plan + d["pp"]), p_now)
+    ok = (p_now > 0) & (p_now < 1)
+    up = np.where(ok, target / np.where(ok, p_now, 1.0), 1.0)
+    down = np.where(ok, (1 - target) / np.where(ok, 1 - p_now, 1.0), 1.0)
+    out[prs[is_p]] *= up[None, :]
+    out[prs[~is_p]] *= down[None, :]
+    d["p_plan"] = p_plan

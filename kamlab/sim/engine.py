@@ -46,7 +46,7 @@ from kamlab.sim.plans import (
     terms_table,
     tiers_table,
 )
-from kamlab.sim.promotions import PromoCalendar, build_promotions
+from kamlab.sim.promotions import PromoCalendar, build_promotions, promo_plan
 from kamlab.sim.scenarios import Knobs, resolve
 from kamlab.sim.scores import assessment_tables, simulated_scores
 from kamlab.sim.spend import build_spend
@@ -107,11 +107,17 @@ def build_state(cfg: SimConfig, progress: Progress = None, *, run: bool = True) 
     terms = build_terms(cfg, master, people, years)
     rep("promotions", 0.12)
     promos = build_promotions(cfg, master, people, cal, listed, ev, terms.fees(), knobs)
+    # the company's plan is made on the clean calendar (knobs are not in anybody's plan)
+    promos_clean = promos
+    if knobs.overspend or knobs.pack_drift:
+        clean = Knobs(A=master.n_acc, S=master.n_sku, T=Te)
+        promos_clean = build_promotions(cfg, master, people, cal, listed, ev, terms.fees(), clean)
     comp = build_competition(cfg, master, knobs, Te)
     rep("demand", 0.18)
-    dem = build_demand(cfg, master, people, cal, ev, listed, promos, comp, knobs)
+    dem = build_demand(cfg, master, people, cal, ev, listed, promos, comp, knobs, promos_clean)
     weekly = prepare_weekly(cfg, master, people, cal, dem, promos, knobs)
     state = SimState(cfg, cal, ev, master, people, knobs, listed, terms, promos, comp, dem, weekly)
+    state.extra["promos_clean"] = promos_clean
     if run:
         rep("weekly loop", 0.30)
         state.extra["opening_state"] = weekly.state.copy()
@@ -173,59 +179,26 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     # ---- stage 3 (needs expected demand): targets, mix plan ----------------------------------
     rep("targets and mix plan", 0.45)
     lam_cases = dem.lam / upc[:, None]
-    exp_clean = (dem.lam_clean * dem.factor_clean_promo / upc[:, None])[:, :T]
+    exp_clean = (dem.exp_plan / upc[:, None])[:, :T]
     pdf = promos.rows
     n_rows = len(pdf)
     promo_ids = id_labels("PR", n_rows, 5)
-    # expected baseline cases over each promotion's weeks (also for cancelled/planned ones)
-    cum = np.cumsum(np.pad(lam_cases, ((0, 0), (1, 0))), axis=1)
+    plan = promo_plan(m, cfg.params, promos, lam_cases, dem.pair_index)
     r_a = pdf["a"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
     r_s = pdf["s"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
     r_start = pdf["start"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
-    r_end = pdf["end"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
-    r_pair = dem.pair_index[r_a, r_s] if n_rows else np.zeros(0, np.int64)
-    base_cases_r = cum[r_pair, r_end + 1] - cum[r_pair, r_start] if n_rows else np.zeros(0)
-    on = dem.promo_row >= 0
-    rr = np.where(on, dem.promo_row, 0)
-    mult_sum = np.bincount(rr[on], weights=dem.mult[on], minlength=n_rows)
-    mult_n = np.bincount(rr[on], minlength=n_rows)
-    mech = pdf["mechanic"].to_numpy() if n_rows else np.zeros(0, dtype=object)
-    depth = pdf["depth"].to_numpy(dtype=float) if n_rows else np.zeros(0)
-    cons_depth = np.where(mech == "TRADE_DEAL", 0.5 * depth, depth)
-    true_uplift = np.where(mult_n > 0, mult_sum / np.maximum(mult_n, 1) - 1.0, 0.0)
-    planned_uplift = true_uplift * promos.plan_bias if n_rows else np.zeros(0)
-    fund = (
-        np.where(
-            mech == "TRADE_DEAL",
-            depth * m.sku_list[r_s] * m.acc_price_factor[r_a],
-            np.where(
-                np.isin(mech, ["GWP", "DISPLAY_ONLY"]),
-                0.0,
-                0.8 * cons_depth * m.sku_list[r_s] * m.acc_price_factor[r_a],
-            ),
-        )
-        if n_rows
-        else np.zeros(0)
-    )
-    fixed_fee = (
-        (pdf["display_fee"].to_numpy(dtype=float) + pdf["dm_fee"].to_numpy(dtype=float))
-        if n_rows
-        else np.zeros(0)
-    )
-    gwp_lump = (
-        np.where(
-            mech == "GWP", 0.8 * depth * m.sku_list[r_s] * (1 + planned_uplift) * base_cases_r, 0.0
-        )
-        if n_rows
-        else np.zeros(0)
-    )
-    planned_cost = fund * (1 + planned_uplift) * base_cases_r + fixed_fee + gwp_lump
+    base_cases_r, planned_uplift = plan.base_cases, plan.planned_uplift
+    fund, fixed_fee, planned_cost = plan.funding_per_case, plan.fixed_fee, plan.planned_cost
+    # the budget is planned on the clean calendar (a knob's extra promotions are not in it)
+    pc = st.extra["promos_clean"]
+    plan_c = promo_plan(m, cfg.params, pc, dem.lam_clean / upc[:, None], dem.pair_index)
+    c_a = pc.rows["a"].to_numpy(dtype=np.int64) if len(pc.rows) else np.zeros(0, np.int64)
+    c_start = pc.rows["start"].to_numpy(dtype=np.int64) if len(pc.rows) else np.zeros(0, np.int64)
     planned_cost_ay = np.zeros((A, len(years)))
     for y, year in enumerate(years):
         wk = np.flatnonzero(fy == year)
-        mm = (r_start >= wk[0]) & (r_start <= wk[-1])
-        if n_rows:
-            np.add.at(planned_cost_ay[:, y], r_a[mm], planned_cost[mm])
+        mm = (c_start >= wk[0]) & (c_start <= wk[-1])
+        np.add.at(planned_cost_ay[:, y], c_a[mm], plan_c.planned_cost[mm])
     share_target = np.where(
         m.acc_is_dist,
         st.comp.tt_share0[m.acc_region].mean(axis=1) + 0.005,
@@ -246,12 +219,11 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     growth_base_first = gs_first * np.exp(-g_acc) * rng_p.uniform(0.97, 1.03, size=A)
     # ---- stage 9: trade spend and CTS ------------------------------------------------------------
     rep("trade spend", 0.55)
-    promo_exp_cases = base_cases_r * (1 + true_uplift)
     stuff_T = st.weekly.stuff_extra[:, :T]
     spend = build_spend(
         m, terms, cal, pa, ps, out.shipped, out.orders, sold_cases, st.weekly.on_time,
         out.aged_new, pdf, dem.promo_row, stuff_T, knobs.push, knobs.stuffing, targets_period,
-        growth_base_first, st.ev_weeks, m.acc_outlets, promo_exp_cases,
+        growth_base_first, st.ev_weeks, m.acc_outlets, fund, plan.lump_sum,
     )  # fmt: skip
     # ---- public transaction tables ----------------------------------------------------------------
     rep("transaction tables", 0.62)

@@ -180,6 +180,7 @@ class LoopInputs:
     dc_target_weeks: float = 2.0
     dc_gain: float = 0.5
     external_atp: np.ndarray | None = None  # (S, W): use this ATP instead of the DC model
+    fixed_orders: np.ndarray | None = None  # (N, W): explicit sell-in instead of the policy
 
 
 @dataclass
@@ -270,6 +271,8 @@ def run_loop(inp: LoopInputs, state: LoopState, n_weeks: int) -> LoopOutputs:
                 O = np.where(pushed, np.ceil(plan_left * frac - 1e-9), O)
         extra = inp.extra[:, t]
         O = O + np.ceil(extra - 1e-9) * (extra > 0)
+        if inp.fixed_orders is not None:
+            O = np.ceil(np.maximum(0.0, inp.fixed_orders[:, t]) - 1e-9)
         # 2.–3. production from the lag-2 forecast of these orders
         dc_open = state.dc.copy()
         f2 = np.bincount(sku, weights=O * inp.fc_mult2[:, t], minlength=S)

@@ -26,6 +26,8 @@ from kamlab.sim.tables import str_col
 __all__ = ["build_market"]
 
 OWNERS = ("OURS", "COMP_A", "COMP_B", "PRIVATE_LABEL", "OTHERS")
+#: categories are an open set in the schema (sorted by name): each category's sort position
+CAT_RANK = np.argsort(np.argsort(np.array(CATEGORIES), kind="mergesort"), kind="mergesort")
 #: [conv] competitor shelf price per unit relative to ours
 PRICE_REL = {"COMP_A": 1.02, "COMP_B": 0.95, "PRIVATE_LABEL": 0.80, "OTHERS": 0.90}
 
@@ -135,7 +137,7 @@ def build_market(
             "volume_eq": np.round(np.concatenate([f[4] for f in frames]), 3),
             "units": np.round(np.concatenate([f[5] for f in frames]), 2),
             "_a": np.repeat([f[0] for f in frames], T),
-            "_c": np.repeat([f[1] for f in frames], T),
+            "_c": np.repeat(CAT_RANK[[f[1] for f in frames]], T),
             "_o": np.repeat([f[2] for f in frames], T),
         }
     )
@@ -281,7 +283,7 @@ def build_market(
             "price_index": np.round(pidx.ravel(), 4),
             "_r": np.repeat(master.region_rank[rr], P),
             "_g": np.repeat(gg, P),
-            "_c": np.repeat(cc, P),
+            "_c": np.repeat(CAT_RANK[cc], P),
             "_o": np.repeat(oo, P),
         }
     )

@@ -50,6 +50,8 @@ CATEGORY_PARAMS: dict[str, tuple[str, float, int, float, float, int, float]] = {
     "SNACKS": ("CrunchMate", 0.50, 34, -2.0, 0.10, 4, 0.03),
 }
 CATEGORIES = tuple(CATEGORY_PARAMS)
+#: [conv] share of our consumer units by category (velocities are scaled to it)
+CATEGORY_WEIGHT = {"WATER": 0.30, "CSD": 0.25, "RTD_TEA": 0.25, "SNACKS": 0.20}
 
 _REGIONS_BASE = [
     ("R1", "North", "华北", 180.0, 1.00),
@@ -184,6 +186,7 @@ class Master:
     region_ids: np.ndarray
     region_price: np.ndarray
     adjacency: dict[str, list[str]]
+    store_scale: float = 1.0  # MT store counts were scaled by this to hit the preset's total
 
     @property
     def region_rank(self) -> np.ndarray:
@@ -191,6 +194,15 @@ class Master:
         return np.argsort(
             np.argsort(self.region_ids.astype(str), kind="mergesort"), kind="mergesort"
         )
+
+    def display_share(self, params: object) -> np.ndarray:
+        """(A,) share of each account's stores that take a contracted display [conv]."""
+        by = {
+            "HYPER": params.display_share_hyper,  # type: ignore[attr-defined]
+            "SUPER": params.display_share_super,  # type: ignore[attr-defined]
+            "CVS": params.display_share_cvs,  # type: ignore[attr-defined]
+        }
+        return np.array([by.get(CHANNELS[c], 0.0) for c in self.acc_channel])
 
     @property
     def n_acc(self) -> int:
@@ -283,6 +295,17 @@ def _products(cfg: SimConfig, rng: np.random.Generator) -> pd.DataFrame:
     life = df.category.map({c: p[2] for c, p in CATEGORY_PARAMS.items()})
     df["shelf_life_weeks"] = np.where(df.pack_type == "GIFT_BOX", 43, life)
     vel = rng.lognormal(0.0, cfg.params.vel_sigma, size=n) * df._vfac.to_numpy()
+    # [conv] the company's category mix is a design fact, not a draw: rescale each brand's
+    # velocities to its category weight (units), keeping the lognormal spread within a brand
+    cat_w = df.category.map(CATEGORY_WEIGHT).to_numpy()
+    gift = (df.pack_type == "GIFT_BOX").to_numpy()
+    for c in CATEGORIES:
+        m = (df.category == c).to_numpy()
+        if m.any():
+            # gift boxes are seasonal niche items: at most 15% of the category's mean velocity
+            cap = 0.15 * vel[m & ~gift].mean() if (m & ~gift).any() else vel[m].mean()
+            vel[m & gift] = np.minimum(vel[m & gift], cap)
+            vel[m] = vel[m] / vel[m].sum() * cat_w[m][0] * n
     vel = vel / vel.mean()
     df["_vel"] = vel
     # must-stock: the best sellers among non-gift SKUs
@@ -371,6 +394,8 @@ def _accounts(cfg: SimConfig, rng: np.random.Generator, regions: pd.DataFrame) -
     # scale MT store counts to the preset's total
     mt = [r for r in rows if r["channel"] in ("HYPER", "SUPER", "CVS")]
     k = cfg.mt_stores / max(1, sum(r["store_count"] for r in mt))
+    for r in rows:
+        r["_scale"] = k
     for r in mt:
         r["store_count"] = max(3, round(r["store_count"] * k))
     dist_count: dict[str, int] = {}
@@ -396,6 +421,7 @@ def _accounts(cfg: SimConfig, rng: np.random.Generator, regions: pd.DataFrame) -
             }
         )
     df = pd.DataFrame(rows).drop(columns=["_c_region"])
+    df["_scale"] = k
     df.insert(0, "account_id", [f"ACC{i + 1:03d}" for i in range(len(df))])
     df["channel_group"] = df.channel.map({c: p[0] for c, p in CHANNEL_PARAMS.items()})
     df["target_woc"] = df.channel.map({c: p[1] for c, p in CHANNEL_PARAMS.items()})
@@ -526,7 +552,10 @@ def build_master(cfg: SimConfig) -> Master:
     adj: dict[str, list[str]] = {r: [] for r in rids}
     for a, b in zip(adjacency.region_a, adjacency.region_b, strict=True):
         adj[a].append(b)
+    store_scale = float(accounts["_scale"].iloc[0])
+    accounts = accounts.drop(columns=["_scale"])
     return Master(
+        store_scale=store_scale,
         regions=regions,
         region_adjacency=adjacency,
         channels=channels,

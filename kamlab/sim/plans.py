@@ -79,10 +79,25 @@ def build_terms(cfg: SimConfig, master: Master, people: People, years: list[int]
     acc = master.accounts
     seg = [segment_of(c, t) for c, t in zip(acc.channel, acc.tier, strict=True)]
     c3 = people.levels[people.owner, 2]
-    gen = 1.15 - 0.05 * (c3 - 1)
+    gen = cfg.params.generosity_base - 0.05 * (c3 - 1)
+
+    table = {k: dict(v) for k, v in TERMS_DEFAULT.items()}
+    table["DIST"]["on_inv"] = cfg.params.dist_on_invoice
+    table["DIST"]["uncond"] = cfg.params.dist_uncond
+    table["EC"]["ec_fee"] = cfg.params.ec_platform_fee
+
+    # [conv] fees keep their weight in the account's sales across presets: lump sums scale with
+    # the chain's size (the small preset's chains are a tenth as big) and with our range (40
+    # SKUs in the default preset), per-store display fees with our range
+    rng_scale = master.n_sku / 40.0
+    size = np.array([master.store_scale if s in ("A", "B", "C") else 1.0 for s in seg]) * rng_scale
 
     def col(key: str, money: bool = False) -> np.ndarray:
-        v = np.array([TERMS_DEFAULT[s][key] for s in seg], dtype=float) * gen
+        v = np.array([table[s][key] for s in seg], dtype=float) * gen
+        if key in ("festival", "anniv", "dm"):
+            v = v * size
+        elif key in ("endcap", "floor"):
+            v = v * rng_scale
         return np.round(v, 0) if money else np.round(v, 4)
 
     base_rates = np.array([[r for _, _, r in (TARGET_TIERS if s == "DIST" else GROWTH_TIERS)]
@@ -295,10 +310,12 @@ def build_mix_plan(
     pair_a: np.ndarray,
     pair_s: np.ndarray,
 ) -> pd.DataFrame:
-    """mix_plan: planned CHANNEL / BRAND / PACK_TYPE shares of cases, per year and scope.
+    """mix_plan: planned CHANNEL / BRAND / PACK_TYPE shares of volume, per year and scope.
 
-    Shares are the expected clean mix (λ with planned promotions, summed over the plan year),
-    rounded to 0.01 and renormalised. REGION scope groups accounts by headquarters region.
+    Volume is ``volume_eq`` (litres for beverages, kg for snacks), so a 4-pack case and a
+    24-bottle case weigh what they hold. Shares are the expected clean mix (λ with the clean
+    promotion calendar, summed over the plan year), rounded to 0.01 and renormalised. REGION
+    scope groups accounts by headquarters region.
     """
     fy = cal.fiscal_year.to_numpy()[:n_weeks]
     ch = np.array([CHANNELS[c] for c in master.acc_channel])[pair_a]
@@ -307,8 +324,9 @@ def build_mix_plan(
     region = master.region_ids[master.acc_region][pair_a]
     acc = master.acc_ids[pair_a]
     rows = []
+    veq = master.sku_vol_eq[pair_s]
     for year in list(dict.fromkeys(fy.tolist())):
-        v = exp_cases[:, fy == year].sum(axis=1)
+        v = exp_cases[:, fy == year].sum(axis=1) * veq
         frame = pd.DataFrame({"CHANNEL": ch, "BRAND": brand, "PACK_TYPE": pack, "region": region,
                               "account": acc, "v": v})  # fmt: skip
         scopes = [("COMPANY", "ALL", frame)]

@@ -87,6 +87,7 @@ def build_promotions(
     fy = cal.fiscal_year.to_numpy()
     years = list(dict.fromkeys(fy.tolist()))
     c5 = people.levels[:, 4]
+    dshare = master.display_share(p)
     rows: list[dict] = []
     for a in range(master.n_acc):
         ch = CHANNELS[master.acc_channel[a]]
@@ -94,6 +95,7 @@ def build_promotions(
         if len(skus_listed) == 0:
             continue
         owner = int(people.owner[a])
+        occupied = np.zeros((master.n_sku, T + 8), dtype=bool)  # across years: no overlaps
         for yi, year in enumerate(years):
             wk = np.flatnonzero(fy == year)
             y0, y1 = int(wk[0]), int(wk[-1]) + 1
@@ -105,7 +107,6 @@ def build_promotions(
             if over_on:
                 n_ev *= over["freq_mult"]
             n_ev = round(n_ev)
-            occupied = np.zeros((master.n_sku, T + 4), dtype=bool)
             events: list[dict] = []
             drift = knobs.pack_drift.get(a)
             if drift is not None and drift["lo"] <= y0 <= drift["hi"]:
@@ -126,9 +127,11 @@ def build_promotions(
             if ch == "DIST":
                 for q in range(round(4 * frac)):
                     s = y0 + 13 * q + int(rng.integers(2, 9))
-                    events.append({"start": s, "dur": 2, "event_code": None, "tied": False})
+                    events.append(
+                        {"start": s, "dur": p.deal_weeks, "event_code": None, "tied": False}
+                    )
             n_free = max(0, n_ev - len([e for e in events if not e.get("drift")]))
-            dur_reg = 1 if ch == "EC" else 2
+            dur_reg = 1 if ch == "EC" else p.mt_promo_weeks
             starts = _slots(y0, y1 - y0, rng, n_free)
             for s in starts:
                 events.append({"start": int(s), "dur": dur_reg, "event_code": None, "tied": False})
@@ -136,7 +139,9 @@ def build_promotions(
             for e in events:
                 u = rng.random(12)
                 e["u"] = u
-                e["n_sku"] = int(rng.integers(2, 7))
+                e["n_sku"] = (
+                    int(rng.integers(p.event_skus_lo, p.event_skus_hi + 1)) if ch != "DIST" else 99
+                )
                 e["sku_u"] = rng.random(len(skus_listed))
                 e["z"] = float(rng.standard_normal())
             for e in events:
@@ -196,11 +201,13 @@ def build_promotions(
                         "GWP": 0.10 + 0.10 * u[2],
                         "DISPLAY_ONLY": 0.0,
                     }[mech]
+                extra = 0.0
                 if mech in ("TPR", "EC_COUPON") and not e.get("drift"):
                     if c5[owner] <= 1:
                         depth += 0.10
                     if over_on:
-                        depth += over["depth_add"]
+                        extra = max(0.0, min(over["depth_add"], MAX_DEPTH - depth))
+                        depth += extra
                 depth = float(min(MAX_DEPTH, depth))
                 display = "NONE"
                 if ch in ("HYPER", "SUPER") and not e.get("drift"):
@@ -214,7 +221,7 @@ def build_promotions(
                 elif ch == "EC" and (e.get("tied") or u[5] < 0.6):
                     feature = "APP_BANNER"
                 cancelled = (not e.get("tied")) and u[6] < 0.02 and e["start"] < cfg.n_weeks
-                e.update(mech=mech, depth_v=depth, display=display, feature=feature,
+                e.update(mech=mech, depth_v=depth, display=display, feature=feature, extra=extra,
                          cancelled=cancelled, rho=0.10 + 0.20 * u[7],
                          fwd=0.5 + 1.0 * u[8],
                          bias=float(np.exp(p.plan_optimism_mu + p.plan_optimism_sd * e["z"])),
@@ -227,11 +234,9 @@ def build_promotions(
                 n_per = int(np.ceil(e["dur"] / 4))
                 fee = 0.0
                 if e["display"] == "ENDCAP":
-                    fee += terms_fees["endcap"][a] * round(p.display_store_share * stores) * n_per
+                    fee += terms_fees["endcap"][a] * round(dshare[a] * stores) * n_per
                 elif e["display"] == "FLOOR_STACK":
-                    fee += (
-                        terms_fees["floorstack"][a] * round(p.display_store_share * stores) * n_per
-                    )
+                    fee += terms_fees["floorstack"][a] * round(dshare[a] * stores) * n_per
                 dm_fee = terms_fees["dm"][a] if e["feature"] != "NONE" else 0.0
                 ev_code = e.get("event_code")
                 if ev_code is None:
@@ -248,14 +253,15 @@ def build_promotions(
                             "display_fee": fee / n_s, "dm_fee": dm_fee / n_s,
                             "event_code": ev_code, "created": e["created"],
                             "cancelled": e["cancelled"], "rho": e["rho"], "fwd": e["fwd"],
-                            "bias": e["bias"], "ev_key": (a, e["s0"], e["mech"], e["skus_final"][0]),
+                            "bias": e["bias"], "extra": e["extra"],
+                            "ev_key": (a, e["s0"], e["mech"], e["skus_final"][0]),
                         }
                     )  # fmt: skip
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=["a", "s", "start", "end", "mechanic", "depth", "display",
                                    "feature", "display_fee", "dm_fee", "event_code", "created",
-                                   "cancelled", "rho", "fwd", "bias", "ev_key"])  # fmt: skip
+                                   "cancelled", "rho", "fwd", "bias", "extra", "ev_key"])  # fmt: skip
     df = df.sort_values(["a", "start", "s"], kind="mergesort").reset_index(drop=True)
     # event groups numbered in order of first appearance
     keys = df["ev_key"].tolist()
@@ -292,6 +298,95 @@ def _pack_drift_events(
         out.append({"start": s, "dur": 2, "event_code": None, "tied": True, "drift": True,
                     "skus": skus, "depth": depth})  # fmt: skip
     return out
+
+
+@dataclass
+class PromoPlan:
+    """Per promotion row: the KAM's plan figures (SPEC §1.2 promotions, §3.4)."""
+
+    true_uplift: np.ndarray  # M − 1 (expected, before dips and cannibalisation)
+    planned_uplift: np.ndarray  # optimistic: true × LogNormal(0.15, 0.20)
+    base_cases: np.ndarray  # expected baseline cases over the promotion weeks
+    funding_per_case: np.ndarray
+    fixed_fee: np.ndarray
+    lump_sum: np.ndarray  # GWP gift funding
+    planned_cost: np.ndarray
+
+
+def consumer_depth(mechanic: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Shelf-price cut the shopper sees: trade deals pass half of the deal on; GWP none."""
+    return np.where(mechanic == "TRADE_DEAL", 0.5 * depth, depth)
+
+
+def row_multiplier(master: Master, rows: pd.DataFrame, params: object) -> np.ndarray:
+    """M per promotion row: ``(1 − consumer depth)^ε × display × feature`` (display on the
+    account's share of stores taking a display, :meth:`Master.display_share`)."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    s = rows["s"].to_numpy(dtype=np.int64)
+    display_share = master.display_share(params)[rows["a"].to_numpy(dtype=np.int64)]
+    mech = rows["mechanic"].to_numpy()
+    cd = consumer_depth(mech, rows["depth"].to_numpy(dtype=float))
+    disp = rows["display"].to_numpy()
+    d = np.where(
+        disp == "ENDCAP",
+        1 + display_share * (master.sku_endcap[s] - 1),
+        np.where(disp == "FLOOR_STACK", 1 + display_share * (master.sku_floorstack[s] - 1), 1.0),
+    )
+    f = np.where(rows["feature"].to_numpy() != "NONE", master.sku_feature[s], 1.0)
+    return promo_response(cd, master.sku_elasticity[s]) * d * f
+
+
+def promo_plan(
+    master: Master,
+    params: object,
+    promos: PromoCalendar,
+    lam_cases: np.ndarray,
+    pair_index: np.ndarray,
+) -> PromoPlan:
+    """Plan figures of every promotion row from expected baseline cases ``lam_cases`` (N, T).
+
+    Funding: scan-back ``scanback_share × consumer depth × list × price factor`` per case;
+    distributor trade deals ``deal × list × price factor`` off invoice; GWP a lump sum of the
+    same value on the planned cases; DISPLAY_ONLY fees only. Planned cost = funding × planned
+    cases + fixed fees (+ lump sum).
+    """
+    rows = promos.rows
+    n = len(rows)
+    if n == 0:
+        z = np.zeros(0)
+        return PromoPlan(z, z, z, z, z, z, z)
+    a = rows["a"].to_numpy(dtype=np.int64)
+    s = rows["s"].to_numpy(dtype=np.int64)
+    start = rows["start"].to_numpy(dtype=np.int64)
+    end = np.minimum(rows["end"].to_numpy(dtype=np.int64), lam_cases.shape[1] - 1)
+    pair = pair_index[a, s]
+    cum = np.cumsum(np.pad(lam_cases, ((0, 0), (1, 0))), axis=1)
+    base = np.where(
+        pair >= 0, cum[np.maximum(pair, 0), end + 1] - cum[np.maximum(pair, 0), start], 0.0
+    )
+    true_up = row_multiplier(master, rows, params) - 1.0
+    planned_up = true_up * promos.plan_bias
+    mech = rows["mechanic"].to_numpy()
+    depth = rows["depth"].to_numpy(dtype=float)
+    list_pf = master.sku_list[s] * master.acc_price_factor[a]
+    share = params.scanback_share  # type: ignore[attr-defined]
+    # a PROMO_OVERSPEND's extra depth is funded in full by the manufacturer (the KAM's overspend)
+    extra = rows["extra"].to_numpy(dtype=float) if "extra" in rows else np.zeros(n)
+    cd = consumer_depth(mech, depth)
+    fund = np.where(
+        mech == "TRADE_DEAL",
+        depth * list_pf,
+        np.where(
+            np.isin(mech, ["GWP", "DISPLAY_ONLY"]),
+            0.0,
+            (share * (cd - extra) + extra) * list_pf,
+        ),
+    )
+    fixed = rows["display_fee"].to_numpy(dtype=float) + rows["dm_fee"].to_numpy(dtype=float)
+    lump = np.where(mech == "GWP", share * depth * list_pf * (1 + planned_up) * base, 0.0)
+    cost = fund * (1 + planned_up) * base + fixed + lump
+    return PromoPlan(true_up, planned_up, base, fund, fixed, lump, cost)
 
 
 def promo_arrays(

@@ -23,12 +23,15 @@ PROMO_OVERSPEND      ``kam_id``, ``depth_add`` 0.10, ``freq_mult`` 1.5 in ``fisc
 FORECAST_BIAS        ``kam_id``, ``bias`` +0.20 (−0.15 = sandbagging) in ``fiscal_year`` 2024
 SUPPLY_SHOCK         ``skus`` (2 must-stock SKUs), fiscal ``weeks`` 30–33 of 2024, ``capacity_mult`` 0.4
 PRICE_NONCOMPLIANCE  ``account_id``, ``weeks`` 6 from ``start_week``, ``price_gap`` −0.12
-COMPETITOR_PUSH      ``account_id``, ``share_drop`` 0.025 over ``fiscal_year`` (last)
+COMPETITOR_PUSH      ``account_id``, ``share_drop`` 0.03 (the push's full effect; realised erosion
+                     ≈ 2–3 pts as our promotions fight back) over the last ``fiscal_year``
 SERVICE_DEPRIORITISED ``account_id``, ``otif_gap`` 0.10 below the OTIF KPI in ``fiscal_year`` (last)
 TALENT_EVENT         ``kam_id``, resigns at ``week`` 60, successor from ``successor_week`` 68
-CAPSTONE             ``account_id`` (a tier-A HYPER chain): stuffing ``extra_woc`` 12 in the last
-                     fiscal year's weeks 47–50, promotion overspend by its owner, competitor push
-                     (share −2.5 pts), service deprioritised (line OTIF 10 pts under KPI)
+CAPSTONE             ``account_id`` (a tier-A HYPER chain): year-end stuffing ``extra_woc`` 12 in
+                     weeks 47–50 of the year before the review year (``stuffing_fiscal_year``),
+                     then in the review year (the last): promotion overspend by its owner,
+                     competitor push (share −2–3 pts), service deprioritised (line OTIF ≈ 10 pts
+                     under the KPI)
 ==================== ===========================================================================
 """
 
@@ -56,16 +59,17 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "DIVERSION": {"diverted_fraction": 0.7, "fiscal_year": 2024, "start_period": 3,
                   "n_targets": 2},
     "CHANNEL_MIX_DRIFT": {"region": "R1", "channel": "DIST", "pp": 0.08, "fiscal_year": 2024},
-    "PACK_MIX_DRIFT": {"pack_type": "MULTIPACK", "pp": 0.10, "fiscal_year": 2024},
+    "PACK_MIX_DRIFT": {"pack_type": "MULTIPACK", "pp": 0.10, "fiscal_year": 2024, "depth": 0.375,
+                       "cadence": 4},
     "PROMO_OVERSPEND": {"depth_add": 0.10, "freq_mult": 1.5, "fiscal_year": 2024},
     "FORECAST_BIAS": {"bias": 0.20, "fiscal_year": 2024},
     "SUPPLY_SHOCK": {"n_skus": 2, "fiscal_year": 2024, "weeks": [30, 33], "capacity_mult": 0.4},
     "PRICE_NONCOMPLIANCE": {"n_weeks": 6, "price_gap": -0.12, "fiscal_year": 2024},
-    "COMPETITOR_PUSH": {"share_drop": 0.025},
+    "COMPETITOR_PUSH": {"share_drop": 0.03},
     "SERVICE_DEPRIORITISED": {"otif_gap": 0.10},
     "TALENT_EVENT": {"week": 60, "successor_week": 68},
     "CAPSTONE": {"extra_woc": 12, "load_weeks": [47, 50], "depth_add": 0.10, "freq_mult": 1.5,
-                 "share_drop": 0.025, "otif_gap": 0.10, "deal_pct": 0.04},
+                 "share_drop": 0.03, "otif_gap": 0.10, "deal_pct": 0.04},
 }  # fmt: skip
 
 _DEFAULT_SET = ["CAPSTONE", "STUFFING", "MONTH_END_PUSH", "DIVERSION", "CHANNEL_MIX_DRIFT",
@@ -251,6 +255,7 @@ def resolve(cfg: SimConfig, master: Master, people: People, cal: pd.DataFrame) -
             fy = _fy_or_last(cal, prm["fiscal_year"], T_world)
             weeks = _weeks_of_fy(cal, fy)
             knobs.pack_drift[a] = {"pack_type": pack, "pp": float(prm["pp"]),
+                                   "depth": float(prm["depth"]), "cadence": int(prm["cadence"]),
                                    "lo": int(weeks[0]), "hi": int(weeks[-1])}  # fmt: skip
             pk.used_accounts.add(a)
             pick.update(account=a, lo=int(weeks[0]), hi=int(weeks[-1]), fy=fy)
@@ -366,7 +371,10 @@ def _capstone(
     fy = _fy_or_last(cal, None, T_world)
     weeks = _weeks_of_fy(cal, fy)
     lo, hi = int(weeks[0]), int(weeks[-1])
-    load = _week_range(cal, fy, prm["load_weeks"][0], prm["load_weeks"][1])
+    # the year-end load happens at the end of the year before the review year, so the review
+    # year carries its digest and the 13 weeks after the world start from normal stock
+    fy_load = int(prm.get("stuffing_fiscal_year") or (fy - 1))
+    load = _week_range(cal, fy_load, prm["load_weeks"][0], prm["load_weeks"][1])
     load = [w for w in load if w < T_world]
     knobs.stuffing.append({"account": a, "weeks": load, "extra_woc": float(prm["extra_woc"]),
                            "deal_pct": float(prm["deal_pct"]), "tag": "CAPSTONE"})  # fmt: skip

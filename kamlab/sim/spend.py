@@ -84,7 +84,8 @@ def build_spend(
     growth_base_first: np.ndarray,
     ev_weeks: dict[str, np.ndarray],
     stores_count: np.ndarray,
-    promo_exp_cases: np.ndarray,
+    funding_per_case: np.ndarray,
+    lump_sum: np.ndarray,
 ) -> SpendResult:
     """Stage 9: ledger rows and CTS drivers from the loop's shipments, sales and stock."""
     N, T = shipped.shape
@@ -134,13 +135,7 @@ def build_spend(
     promo_spend = np.zeros(n_rows)
     # per-promotion variable funding
     if n_rows:
-        cons_depth = np.where(mech == "TRADE_DEAL", 0.0, depth)
-        fund_case = (
-            0.8
-            * cons_depth
-            * master.sku_list[promos["s"].to_numpy(dtype=np.int64)]
-            * (master.acc_price_factor[promos["a"].to_numpy(dtype=np.int64)])
-        )
+        fund_case = np.where(mech == "TRADE_DEAL", 0.0, funding_per_case)
         scan = on & ~np.isin(mech[rr], ["TRADE_DEAL", "GWP", "DISPLAY_ONLY"])
         scan_amt = np.where(scan, sold_cases * fund_case[rr], 0.0)
         for n, w in zip(*np.nonzero(scan_amt > 0.005), strict=True):
@@ -169,7 +164,7 @@ def build_spend(
                     rows.append((a, w, kind, s, r, float(amt), int(w + pay_w[a])))
                     promo_spend[r] += amt
             if mech[r] == "GWP":
-                amt = 0.8 * depth[r] * master.sku_list[s] * promo_exp_cases[r]
+                amt = lump_sum[r]
                 if amt > 0.005:
                     rows.append((a, w, "PROMO_LUMP_SUM", s, r, float(amt), int(w + pay_w[a])))
                     promo_spend[r] += amt

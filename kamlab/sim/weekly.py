@@ -148,9 +148,9 @@ def prepare_weekly(
         wk = np.zeros(Te, dtype=bool)
         wk[k["lo"] : k["hi"] + 1] = True
         gap = k["otif_gap"]
-        p_ot[a, wk] -= 0.5 * gap
+        p_ot[a, wk] -= 0.45 * gap
         prs = np.flatnonzero(pa == a)
-        cutp = 0.65 * gap
+        cutp = 0.55 * gap
         cut = (u_cut[prs] < cutp) & wk[None, :]
         keep[prs] = np.where(cut, 0.3 + 0.6 * u_keep[prs], 1.0)
     on_time = u_ot < np.clip(p_ot, 0.0, 1.0)

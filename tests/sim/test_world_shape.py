@@ -59,7 +59,7 @@ def test_default_sizes_match_the_spec(default_world: World) -> None:
     assert 2_800 <= (w.stores.format.isin(["HYPER", "SUPER", "CVS"])).sum() <= 3_200
     assert 60_000 <= len(w.sell_out) <= 75_000
     assert 50_000 <= len(w.order_lines) <= 70_000
-    assert 900 <= len(w.promotions) <= 1_600
+    assert 900 <= len(w.promotions) <= 1_900  # incl. trade deals and the next 13 weeks
     assert 9_000 <= len(w.audit_visits) <= 11_000
     assert 130_000 <= len(w.audit_sku) <= 170_000
     assert len(w.kam) >= 19
