@@ -9,7 +9,8 @@ quarter) it returns:
   NR₁ − NR₀ exactly. NR per SKU = GS − on-invoice discount (``sell_in``) − the SKU's own
   off-invoice spend (``trade_spend`` rows with a ``sku_id``: promotion funding, display and
   listing fees) − its GS share of the account-level off-invoice spend (rebates, lump sums,
-  penalties) of the quarter.
+  penalties, and the spend booked on SKUs that shipped nothing that quarter), so the items'
+  NR adds up to the account's NR of the quarter (GS − TTS by accrual week).
 - **Value share** (``km.value_share`` over ``market_account_week``: Σ our value / Σ category
   value, never a mean of weekly shares) for the quarter, the comparison quarter and every
   fiscal period (the trend), for all categories or one.
@@ -152,8 +153,16 @@ def _build(world: Any) -> ReviewContext:
         }
     )
     sku_off = t.loc[t["sku_id"] != ""].groupby(["account_id", "quarter", "sku_id"])["amount"].sum()
+    shipped = money.index[money["cases"].to_numpy() > 0]
+    # spend on a SKU that shipped nothing in the quarter joins the account-level pool, so the
+    # items' NR always adds up to the account's NR
+    orphan = (
+        sku_off.loc[~sku_off.index.isin(shipped)].groupby(level=["account_id", "quarter"]).sum()
+    )
     acc_off = t.loc[t["sku_id"] == ""].groupby(["account_id", "quarter"])["amount"].sum()
+    acc_off = acc_off.add(orphan, fill_value=0.0)
     money["sku_off"] = sku_off.reindex(money.index).fillna(0.0).to_numpy()
+    money.loc[money["cases"] <= 0, "sku_off"] = 0.0
     gs_aq = money.groupby(level=["account_id", "quarter"])["gs"].transform("sum")
     aq = pd.MultiIndex.from_arrays(
         [money.index.get_level_values(0), money.index.get_level_values(1)]
