@@ -257,7 +257,7 @@ def _build(world: Any, acc_id: str) -> CapstoneContext:
         fill[k] = (fr.case_fill, fr.line_otif)
     per["case_fill"] = [fill.get(k, (np.nan, np.nan))[0] for k in pkeys]
     per["line_otif"] = [fill.get(k, (np.nan, np.nan))[1] for k in pkeys]
-    short = ol.assign(short=ol["cases_ordered"] - ol["cases_shipped"])
+    short = ol.assign(short=(ol["cases_ordered"] - ol["cases_shipped"]).astype(float))
     by_reason = short.pivot_table(
         index="period_key",
         columns=short["short_reason"].astype(str),

@@ -134,8 +134,6 @@ class EvidencePanel(Panel):
         shapes: list[dict] = []
         a, b, c = self.fig.data
         with self.fig.batch_update():
-            c.visible = False
-            a.visible = True
             self.fig.layout.yaxis.tickformat = ""
             self.fig.layout.yaxis2.title = ""
             if r.view == "share":
@@ -152,7 +150,6 @@ class EvidencePanel(Panel):
                 a.name = t("m8.sell_in")
                 b.x, b.y = tab["week_id"].tolist(), tab["sell_out_cases"].round(1).tolist()
                 b.name = t("m8.sell_out")
-                c.visible = True
                 woc = tab["woc"].replace([np.inf, -np.inf], np.nan)
                 c.x, c.y = tab["week_id"].tolist(), woc.round(3).tolist()
                 c.name = t("m8.woc")
@@ -160,10 +157,8 @@ class EvidencePanel(Panel):
                 shapes.append(self._hline(r.headline["stuffing_line"], t("m8.stuffing_line"), "y2"))
                 title = t("m8.chart_inventory")
             elif r.view == "service":
-                a.visible = False
                 b.x, b.y = tab["period_key"].tolist(), tab["line_otif"].round(5).tolist()
                 b.name = t("m8.line_otif")
-                c.visible = True
                 c.yaxis = "y"
                 c.x, c.y = tab["period_key"].tolist(), tab["case_fill"].round(5).tolist()
                 c.name = t("m8.case_fill")
@@ -180,6 +175,8 @@ class EvidencePanel(Panel):
                 title = t("m8.chart_promo_roi")
             if r.view != "service":
                 c.yaxis = "y2"
+            a.visible = r.view != "service"
+            c.visible = r.view in ("inventory", "service")
             self.fig.layout.shapes = shapes
             self.fig.layout.title.text = title
         self.headline.value = self._headline(r)
