@@ -13,6 +13,8 @@ Each panel is a thin view over a pure model (tested on its own):
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -22,7 +24,13 @@ import plotly.graph_objects as go
 
 from kamlab.analysis.m5_budget import BudgetResult, budget_reallocation, response_curves
 from kamlab.analysis.m5_common import ka_accounts
-from kamlab.analysis.m5_promo import BASELINE_METHODS, PostEvent, eligible_promotions, post_event
+from kamlab.analysis.m5_promo import (
+    BASELINE_METHODS,
+    PostEvent,
+    eligible_promotions,
+    post_event,
+    promo_context,
+)
 from kamlab.analysis.m5_whatif import (
     DISPLAYS,
     FEATURES,
@@ -80,17 +88,24 @@ class _DependentPanel(Panel):
     def update_options(self, changed: str) -> None:  # pragma: no cover - overridden
         """Reset the options of the controls that depend on ``changed``."""
 
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Change controls without recomputing on every change (one refresh afterwards)."""
+        before = self._syncing
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = before
+
     def _on_change(self, change: dict) -> None:
         if self._syncing:
             return
         owner = change.get("owner")
         for name in self.parents:
             if owner is self.controls.get(name):
-                self._syncing = True
-                try:
+                with self.quietly():
                     self.update_options(name)
-                finally:
-                    self._syncing = False
                 break
         self.refresh()
 
@@ -167,16 +182,18 @@ class PostEventPanel(_DependentPanel):
             return
 
     def _account_of(self, promo_id: str) -> str | None:
-        el = eligible_promotions(self.world)
-        hit = el.loc[el.promo_id == promo_id, "account_id"]
-        return None if hit.empty else str(hit.iloc[0])
+        promos = promo_context(self.world).promos
+        return str(promos.at[promo_id, "account_id"]) if promo_id in promos.index else None
 
     def update_options(self, changed: str) -> None:
         self.controls["promo"].options = self._promo_options(self.values["account"])
         self._pick_default_promo()
 
     def relabel(self) -> None:
-        self.controls["method"].options = self._method_options()
+        with self.quietly():
+            value = self.controls["method"].value
+            self.controls["method"].options = self._method_options()
+            self.controls["method"].value = value
         super().relabel()
 
     def compute(self) -> PostEvent:
@@ -186,11 +203,8 @@ class PostEventPanel(_DependentPanel):
             or not promo.value.startswith("PR")
             or (self._account_of(promo.value) != self.values["account"])
         ):
-            self._syncing = True
-            try:
+            with self.quietly():
                 self.update_options("account")
-            finally:
-                self._syncing = False
         v = self.values
         if v["promo"] is None:
             raise ValueError(t("m5.no_promo"))
@@ -339,25 +353,21 @@ class PromoWhatIfPanel(_DependentPanel):
         self.controls["sku"].value = skus[0]
 
     def relabel(self) -> None:
-        for name, codes, kind in (
-            ("display", DISPLAYS, "display"),
-            ("feature", FEATURES, "feature"),
-        ):
-            value = self.controls[name].value
-            self.controls[name].options = self._opts(kind, codes)
-            self.controls[name].value = value
-        value = self.controls["mechanic"].value
-        self.controls["mechanic"].options = self._mech_options()
-        self.controls["mechanic"].value = value
+        with self.quietly():
+            for name, opts in (
+                ("display", self._opts("display", DISPLAYS)),
+                ("feature", self._opts("feature", FEATURES)),
+                ("mechanic", self._mech_options()),
+            ):
+                value = self.controls[name].value
+                self.controls[name].options = opts
+                self.controls[name].value = value
         super().relabel()
 
     def compute(self) -> WhatIf:
         if self.controls["sku"].value not in whatif_skus(self.world, self.values["account"]):
-            self._syncing = True
-            try:
+            with self.quietly():
                 self.update_options("account")
-            finally:
-                self._syncing = False
         v = self.values
         return promo_whatif(
             self.world, v["account"], v["sku"], v["mechanic"], v["depth"], v["display"],

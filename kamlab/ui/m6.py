@@ -144,11 +144,8 @@ class InventoryHealthPanel(_DependentPanel):
 
     def compute(self) -> InventoryResult:
         if self.controls["sku"].value not in inventory_pairs(self.world, self.values["account"]):
-            self._syncing = True
-            try:
+            with self.quietly():
                 self.update_options("account")
-            finally:
-                self._syncing = False
         v = self.values
         view = inventory_health(self.world, v["account"], v["sku"])
         rep = None
@@ -243,7 +240,7 @@ class InventoryHealthPanel(_DependentPanel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M6", "evenness_monitor")
-class EvennessPanel(Panel):
+class EvennessPanel(_DependentPanel):
     """LWS / G* heatmap by KAM × period with a month-end push re-timing slider."""
 
     title_key = "m6.evenness_title"
@@ -296,9 +293,10 @@ class EvennessPanel(Panel):
         return [(t("m6.metric_lws"), "lws"), (t("m6.metric_gstar"), "gstar")]
 
     def relabel(self) -> None:
-        value = self.controls["metric"].value
-        self.controls["metric"].options = self._metric_options()
-        self.controls["metric"].value = value
+        with self.quietly():
+            value = self.controls["metric"].value
+            self.controls["metric"].options = self._metric_options()
+            self.controls["metric"].value = value
         super().relabel()
 
     def compute(self) -> EvennessView:
@@ -537,14 +535,14 @@ class MixPanel(_DependentPanel):
                 (t("m6.window_weeks", n=26), 26), (t("m6.window_weeks", n=52), 52)]  # fmt: skip
 
     def relabel(self) -> None:
-        for name, opts in (("dimension", self._dim_options()), ("window", self._window_options())):
-            value = self.controls[name].value
-            self._syncing = True
-            try:
+        with self.quietly():
+            for name, opts in (
+                ("dimension", self._dim_options()),
+                ("window", self._window_options()),
+            ):
+                value = self.controls[name].value
                 self.controls[name].options = opts
                 self.controls[name].value = value
-            finally:
-                self._syncing = False
         super().relabel()
 
     def update_options(self, changed: str) -> None:
@@ -555,11 +553,8 @@ class MixPanel(_DependentPanel):
 
     def compute(self) -> MixView:
         if self.controls["scope"].value not in mix_scopes(self.world, self.values["dimension"]):
-            self._syncing = True
-            try:
+            with self.quietly():
                 self.update_options("dimension")
-            finally:
-                self._syncing = False
         v = self.values
         return mix_monitor(self.world, v["dimension"], v["scope"], v["fiscal_year"], v["window"])
 

@@ -150,6 +150,24 @@ def test_budget_controls_move_budget_as_the_curves_say(world) -> None:
     assert "费比" in p.table.value and "投入产出比" in p.table.value
 
 
+def test_language_switch_keeps_the_chosen_options(world) -> None:
+    p = PostEventPanel(world=world)
+    p.controls["method"].value = "pre_period"
+    q = PromoWhatIfPanel(world=world)
+    q.controls["display"].value = "FLOOR_STACK"
+    q.controls["mechanic"].value = "MULTIBUY"
+    p._lang.value = "zh"
+    q._lang.value = "zh"
+    try:
+        assert p.controls["method"].value == "pre_period" and p.result.method == "pre_period"
+        assert q.controls["display"].value == "FLOOR_STACK"
+        assert q.controls["mechanic"].value == "MULTIBUY"
+        assert ("堆头", "FLOOR_STACK") in q.controls["display"].options
+    finally:
+        p._lang.value = "en"
+        q._lang.value = "en"
+
+
 def test_budget_sliders_keep_their_account_names_across_languages(world) -> None:
     p = BudgetPanel(world=world)
     name = next(n for n in p.controls if n.startswith("w_"))
