@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -168,6 +168,7 @@ class ServiceContext:
     accounts: pd.DataFrame  # account_id, account_name, otif_kpi by fy
     otif_kpi: dict[tuple[str, int], float]
     case_fill_kpi: dict[tuple[str, int], float]
+    trend_memo: dict[tuple[str, int, float], pd.DataFrame] = field(default_factory=dict)
 
 
 _CACHE: dict[int, tuple[weakref.ref, ServiceContext]] = {}
@@ -291,16 +292,19 @@ def service_root_cause(
     sel = _select(ctx, account_id, scope)
     res = root_cause(sel, tol, trend=False)
     fy = int(sel["fiscal_year"].iloc[0])
-    year = _select(ctx, account_id, f"FY{fy}")
-    rows = []
-    for pk, g in year.groupby("period_key", sort=True):
-        fr = km.fill_rates(g, tol)
-        rows.append(
-            {"period_key": pk, "case_fill": fr.case_fill, "line_otif": fr.line_otif,
-             "otif": fr.otif}
-        )  # fmt: skip
+    key = (str(account_id), fy, tol)
+    if key not in ctx.trend_memo:  # the year's trend is reused while the scope moves within it
+        year = _select(ctx, account_id, f"FY{fy}")
+        rows = []
+        for pk, g in year.groupby("period_key", sort=True):
+            fr = km.fill_rates(g, tol)
+            rows.append(
+                {"period_key": pk, "case_fill": fr.case_fill, "line_otif": fr.line_otif,
+                 "otif": fr.otif}
+            )  # fmt: skip
+        ctx.trend_memo[key] = pd.DataFrame(rows)
     return ServiceResult(
         fill=res.fill, tolerance_days=tol, case_gap=res.case_gap, line_gap=res.line_gap,
         short_cases=res.short_cases, failing_lines=res.failing_lines,
-        by_period=pd.DataFrame(rows), top_skus=res.top_skus,
+        by_period=ctx.trend_memo[key].copy(), top_skus=res.top_skus,
     )  # fmt: skip

@@ -443,6 +443,15 @@ class PackageComparator(_M3Panel):
 
 
 # ---------------------------------------------------------------------------------------------
+# the panel opens on the customer's typical ask, conceded with nothing in return
+_START_STATES = {
+    "display": "give",
+    "payment_terms": "give",
+    "on_invoice": "give",
+    "listing": "none",
+}
+
+
 def _state_options() -> list[tuple[str, str]]:
     return [(t(f"m3.state_{s}"), s) for s in STATES]
 
@@ -466,7 +475,7 @@ class NegotiationSimulator(_M3Panel):
         for item in CONCESSIONS:
             self.control(
                 item,
-                W.Dropdown(options=_state_options(), value="none",
+                W.Dropdown(options=_state_options(), value=_START_STATES[item],
                            layout=W.Layout(width="420px")),
                 f"m3.item_{item}",
             )  # fmt: skip

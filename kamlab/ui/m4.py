@@ -202,7 +202,10 @@ class ReviewDashboard(_M4Panel):
             tr.x = names
             tr.measure = ["absolute", "relative", "relative", "relative", "total"]
             tr.y = charts.money_values(vals)
-            tr.text = [money(x) for x in vals]
+            tr.text = [
+                money(x) if i in (0, 4) else ("+" if x >= 0 else "−") + money(abs(x))
+                for i, x in enumerate(vals)
+            ]
             self.fig_pvm.layout.title.text = t(
                 "m4.pvm_title", level=t(f"m4.level_{r.level}"), account=r.account_id
             )

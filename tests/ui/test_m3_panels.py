@@ -229,7 +229,13 @@ def test_negotiation_give_and_get(world) -> None:
     p = NegotiationSimulator(world=world)
     acc, fy = p.values["account"], p.values["fiscal_year"]
     ctx = terms_context(world, acc, fy)
-    assert p.result.items.empty
+    # it opens on the customer's ask given for nothing: display, payment terms, on-invoice
+    assert list(p.result.items["concession"]) == ["display", "payment_terms", "on_invoice"]
+    assert (p.result.items["state"] == "give").all()
+    assert (p.result.items["get_value"] == 0).all() and p.result.net_value < 0
+    for item in ("display", "payment_terms", "on_invoice", "listing"):
+        p.controls[item].value = "none"
+    assert p.result.items.empty and p.result.net_value == 0.0
     assert p.values["cc_floor"] == pytest.approx(
         round(max(0.0, p.result.current.cc_rate - 0.01), 3)
     )
