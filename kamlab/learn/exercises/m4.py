@@ -37,7 +37,7 @@ __all__ = ["expected"]
 
 def _missing(answer: Any) -> Verdict | None:
     if answer is None or answer is Ellipsis:
-        return False, t("m3.no_answer")
+        return False, t("m4.no_answer")
     return None
 
 
@@ -71,7 +71,7 @@ def _fraction_check(answer: Any, exp: Any, atol: float) -> Verdict:
     except TypeError:
         return ok, msg
     if not ok and close(answer, scaled, atol=atol * 100)[0]:
-        return False, t("m3.as_fraction")
+        return False, t("m4.as_fraction")
     return ok, msg
 
 
