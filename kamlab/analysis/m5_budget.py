@@ -117,7 +117,8 @@ def optimal_allocation(total: float, c: Any, beta: Any) -> np.ndarray:
     expo = 1.0 / (1.0 - bb)
 
     def spend(log_lam: float) -> np.ndarray:
-        return np.exp(expo * (np.log(bb * cc) - log_lam))
+        with np.errstate(over="ignore"):  # an overflow is +inf: "more than the budget"
+            return np.exp(expo * (np.log(bb * cc) - log_lam))
 
     lo, hi = -60.0, 60.0
     for _ in range(200):
@@ -283,7 +284,8 @@ def budget_reallocation(
     opt = optimal_allocation(B, c, beta)
     igp_opt = igp_at(opt, c, beta)
     lam = float(np.median(marginal_return(opt, c, beta))) if B > 0 else float("inf")
-    d_cases = (igp - igp0) / t.unit_margin.to_numpy(float)
+    m_bar = t.unit_margin.to_numpy(float)
+    d_cases = np.divide(igp - igp0, m_bar, out=np.zeros_like(igp), where=m_bar > 0)
     cases0 = t.cases0.to_numpy(float)
     gs0 = t.gs0.to_numpy(float)
     gs_per_case = np.divide(gs0, cases0, out=np.zeros_like(gs0), where=cases0 > 0)

@@ -56,7 +56,7 @@ class _Ctx:
     offtake: np.ndarray  # (R, P) OURS TT volume_eq
     category: np.ndarray  # (R, P) TT category value (all owners)
     price: np.ndarray  # (R, T) TT mean price index (NaN = no check)
-    traces: pd.DataFrame  # found_region_id, p (period index), source_account_id, n_packs
+    packs: np.ndarray  # (D, R, P) traced packs of distributor d found in region r, period p
 
 
 def _xy(region_ids: list[str]) -> list[tuple[float, float]]:
@@ -142,17 +142,18 @@ def _build(world: Any) -> _Ctx:
     okp = ~pd.isna(gr) & (gw >= 0) & (gw < T)
     price[gr[okp].astype(int), gw[okp]] = g.price_index.to_numpy(float)[okp]
     ct = world.code_traces
-    traces = pd.DataFrame(
-        {
-            "found_region_id": ct.found_region_id.astype(str).to_numpy(),
-            "p": ct.period_key.astype(str).map(prow).to_numpy(),
-            "source_account_id": ct.source_account_id.astype(str).to_numpy(),
-            "n_packs": ct.n_packs.to_numpy(dtype=float),
-        }
-    ).dropna(subset=["p"])
-    traces["p"] = traces.p.astype(int)
+    packs = np.zeros((len(dists), len(rid), P))
+    ci = ct.source_account_id.astype(str).map(drow).to_numpy()
+    cr = ct.found_region_id.astype(str).map(rrow).to_numpy()
+    cp = ct.period_key.astype(str).map(prow).to_numpy()
+    okc = ~(pd.isna(ci) | pd.isna(cr) | pd.isna(cp))
+    np.add.at(
+        packs,
+        (ci[okc].astype(int), cr[okc].astype(int), cp[okc].astype(int)),
+        ct.n_packs.to_numpy(dtype=float)[okc],
+    )
     return _Ctx(
-        dists, regions, adj, by_period(sec_w), by_period(si_w), offtake, category, price, traces
+        dists, regions, adj, by_period(sec_w), by_period(si_w), offtake, category, price, packs
     )
 
 
@@ -225,15 +226,16 @@ def diversion_map(
     regions["absorption_gap"] = [
         _ag(o, s) for o, s in zip(regions.offtake, regions.secondary, strict=True)
     ]
-    # flows
-    tr = c.traces[c.traces.p.isin(ps)]
-    home = dict(zip(c.dists.account_id, c.dists.region_id, strict=True))
-    tr = tr[tr.source_account_id.isin(home)]
-    tr = tr.assign(source_region_id=tr.source_account_id.map(home))
-    flows = (
-        tr[tr.found_region_id != tr.source_region_id]
-        .groupby(["source_account_id", "source_region_id", "found_region_id"], as_index=False)
-        .n_packs.sum()
+    # flows: packs of each distributor found outside its region over the year
+    year_packs = c.packs[:, :, ps].sum(axis=2)  # (D, R)
+    home_r = np.array([rrow[r] for r in c.dists.region_id], dtype=int)
+    flow_rows = [
+        (c.dists.account_id.iloc[d], rid[home_r[d]], rid[r], float(year_packs[d, r]))
+        for d, r in zip(*np.nonzero(year_packs), strict=True)
+        if r != home_r[d]
+    ]
+    flows = pd.DataFrame(
+        flow_rows, columns=["source_account_id", "source_region_id", "found_region_id", "n_packs"]
     )
     # per distributor
     rows = []
@@ -257,9 +259,8 @@ def diversion_map(
             pe = km.price_erosion(nbp[ok], own[ok])
             pe_max = max(pe_max, float(np.max(pe)))
             pe_sig = pe_sig or km.sustained_price_erosion(pe)
-        mine = tr[tr.source_account_id == a]
-        found = float(mine.n_packs.sum())
-        outside = float(mine.loc[mine.found_region_id != r, "n_packs"].sum())
+        found = float(year_packs[i].sum())
+        outside = found - float(year_packs[i, rrow[r]])
         ts = km.traced_share(outside, found) if found > 0 else np.nan
         s = km.diversion_signals(
             ag if np.isfinite(ag) else 0.0,
@@ -290,9 +291,8 @@ def diversion_map(
     r = c.dists.region_id.iloc[i]
     trend_rows = []
     for p in ps:
-        t = c.traces[(c.traces.p == p) & (c.traces.source_account_id == focus)]
-        found = float(t.n_packs.sum())
-        outside = float(t.loc[t.found_region_id != r, "n_packs"].sum())
+        found = float(c.packs[i, :, p].sum())
+        outside = found - float(c.packs[i, rrow[r], p])
         wk = np.arange(per.first_week[p], per.first_week[p] + per.n_weeks[p])
         own = c.price[rrow[r], wk]
         pe_p = 0.0
