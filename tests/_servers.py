@@ -143,6 +143,48 @@ def jupyterlab(root_dir: Path, log: Path, token: str = "kamlab-test") -> Iterato
         yield Server(proc, url, log, token)
 
 
+def _wait_log(log: Path, text: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in (log.read_text(errors="replace") if log.exists() else ""):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"server exited early ({proc.returncode}):\n{log.read_text()[-3000:]}"
+            )
+        time.sleep(0.2)
+    raise TimeoutError(
+        f"{text!r} did not appear in {log} in {timeout}s:\n{log.read_text()[-3000:]}"
+    )
+
+
+@contextmanager
+def voila(
+    args: list[str],
+    log: Path,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    wait_pool: bool = True,
+) -> Iterator[Server]:
+    """A real Voila server started the way a user starts it: ``kamlab dashboard <args>`` on a
+    free port. Ready when Voila serves its static files and (``wait_pool``) its pre-heated
+    kernel pool is filled, so the first page view measures the pre-heated path."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "kamlab", "dashboard", *args, "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    token = ""
+    if "--token" in args:
+        token = args[args.index("--token") + 1]
+    with run_server(
+        cmd, f"{url}/voila/static/voila.js", log, cwd=cwd, env=env, timeout=timeout
+    ) as proc:
+        if wait_pool and "--no-preheat" not in args:
+            _wait_log(log, "is filled with", proc, timeout)
+        yield Server(proc, url, log, token)
+
+
 @dataclass
 class Browser:
     """A Playwright page in Chromium that only reaches localhost."""

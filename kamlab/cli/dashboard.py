@@ -96,7 +96,23 @@ def _port_free(ip: str, port: int) -> bool:
     return True
 
 
-def _serve(
+def _serve(name: str, *, lang: str | None, **kw: Any) -> None:
+    """Check the inputs, then run Voila on the app notebook (module docstring)."""
+    from kamlab import i18n
+
+    before = i18n._state.get("lang")
+    if lang:
+        i18n.set_language(lang, persist=False)
+    try:
+        _serve_in(name, lang=lang, **kw)
+    finally:  # a CLI call in-process (tests) must not change the caller's language
+        if before is None:
+            i18n._state.pop("lang", None)
+        else:
+            i18n._state["lang"] = before
+
+
+def _serve_in(
     name: str,
     *,
     demo: bool,
@@ -119,12 +135,8 @@ def _serve(
     check: bool,
     threshold: float = 0.6,
 ) -> None:
-    from kamlab import i18n
     from kamlab.apps.config import AppConfig, write_config
     from kamlab.resources import apps_dir
-
-    if lang:
-        i18n.set_language(lang, persist=False)
 
     def absolute(p: Path | None) -> str | None:
         return None if p is None else str(Path(p).expanduser().resolve())
