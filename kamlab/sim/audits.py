@@ -20,7 +20,7 @@ from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.demand import Demand
 from kamlab.sim.master import Master
 from kamlab.sim.people import People, account_levels
-from kamlab.sim.tables import id_labels, str_col
+from kamlab.sim.tables import id_col, str_col
 
 __all__ = ["AuditResult", "build_audits"]
 
@@ -125,7 +125,7 @@ def build_audits(
     found = (
         (u_dispb[vp, vs] < p_found[:, None]) & (np.arange(4)[None, :] < n_contract[:, None])
     ).sum(axis=1)
-    visit_ids = id_labels("V", V, 7)
+    visit_ids = id_col("V", V, 7)
     is_tt = panel.format.to_numpy()[vs] == "TT_OUTLET"
     auditor = np.where(is_tt, people.owner[a], owner_w[a, w])
     visits = pd.DataFrame(
@@ -151,8 +151,8 @@ def build_audits(
     )
     skus = pd.DataFrame(
         {
-            "visit_id": np.repeat(visit_ids, M),
-            "sku_id": np.tile(master.sku_ids[must], V),
+            "visit_id": visit_ids.take(np.repeat(np.arange(V), M)),
+            "sku_id": str_col(np.tile(must, V), master.sku_ids),
             "listed": listed.ravel(),
             "on_shelf": on_shelf.ravel(),
             "facings": facings.ravel(),

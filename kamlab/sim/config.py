@@ -148,7 +148,7 @@ class ModelParams:
     display_share_hyper: float = 0.6  # [conv] share of an account's stores taking a display
     display_share_super: float = 0.5
     display_share_cvs: float = 0.2
-    scanback_share: float = 0.36  # [conv] manufacturer's share of the price cut (SPEC §3.4: 0.8)
+    scanback_share: float = 0.35  # [conv] manufacturer's share of the price cut (SPEC §3.4: 0.8)
     deal_weeks: int = 4  # [conv] length of a distributor trade deal's buy window
     cannibalisation: float = 0.20
     comp_switch_share: float = 0.5

@@ -32,6 +32,7 @@ from kamlab.sim.master import CATEGORIES, CATEGORY_PARAMS, CHANNELS, Master
 from kamlab.sim.people import People, account_levels
 from kamlab.sim.promotions import PromoCalendar, promo_response
 from kamlab.sim.scenarios import Knobs
+from kamlab.sim.tables import group_sum
 
 __all__ = ["Competition", "Demand", "build_assortment", "build_competition", "build_demand"]
 
@@ -433,8 +434,12 @@ def promo_effects(
     starts = df["start"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
     ends = df["end"].to_numpy(dtype=np.int64) if n_rows else np.zeros(0, np.int64)
     ok = np.flatnonzero(live & (r_pair >= 0))
-    for r in ok:
-        row[r_pair[r], starts[r] : ends[r] + 1] = r
+    if len(ok):
+        e = np.minimum(ends[ok], Te - 1)
+        span = np.maximum(0, e - starts[ok] + 1)
+        rep = np.repeat(ok, span)
+        off = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+        row[r_pair[rep], starts[rep] + off] = rep
     on = row >= 0
     rr = np.where(on, row, 0)
     depth_r = df["depth"].to_numpy(dtype=float) if n_rows else np.zeros(1)
@@ -536,7 +541,7 @@ def _apply_channel_drift(
 
     def weekly(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         v = np.zeros((master.n_acc, Te))
-        np.add.at(v, pa, x * veq)
+        v += group_sum(pa, x * veq, v.shape[0])
         return v[in_r & is_ch].sum(axis=0), v[in_r].sum(axis=0)
 
     ch_p, tot_p = weekly(exp_plan)

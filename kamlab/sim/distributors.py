@@ -22,7 +22,7 @@ import pandas as pd
 from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.demand import Demand
 from kamlab.sim.master import CHANNELS, Master
-from kamlab.sim.tables import str_col
+from kamlab.sim.tables import cat_col, group_sum, str_col
 
 __all__ = ["TTResult", "build_tt"]
 
@@ -55,9 +55,8 @@ def build_tt(
     div_share = dem.div_share[:, :T]
     in_region = sold_units * (1.0 - div_share)
     diverted_units = sold_units * div_share
-    tt = np.zeros((R, S, T))
     dp = np.flatnonzero(is_dist_pair)
-    np.add.at(tt, (reg_of_acc[pa[dp]], ps[dp]), in_region[dp])
+    tt = group_sum(reg_of_acc[pa[dp]] * S + ps[dp], in_region[dp], R * S).reshape(R, S, T)
     diverted = np.zeros((A, R, T))
     for d in dem.div_targets:
         src = d["source"]
@@ -101,8 +100,8 @@ def build_tt(
     units = np.maximum(sold_units[mt_pairs], 1e-9)
     for r in range(R):
         wr = w_reg[:, r][:, None]
-        np.add.at(mt_val[r], ps[mt_pairs], price * units * wr)
-        np.add.at(mt_u[r], ps[mt_pairs], units * wr)
+        mt_val[r] = group_sum(ps[mt_pairs], price * units * wr, S)
+        mt_u[r] = group_sum(ps[mt_pairs], units * wr, S)
     with np.errstate(divide="ignore", invalid="ignore"):
         mt_index = (
             np.where(mt_u > 0, mt_val / mt_u / master.sku_rsp[None, :, None], np.nan) * idx_mt
@@ -133,7 +132,9 @@ def build_tt(
             pd.DataFrame(
                 {
                     "region_id": str_col(rr[v], master.region_ids),
-                    "channel_group": grp,
+                    "channel_group": cat_col(
+                        np.full(int(v.sum()), {"MT": 0, "TT": 2}[grp]), ("MT", "EC", "TT")
+                    ),
                     "sku_id": str_col(ss[v], master.sku_ids),
                     "week_id": ww[v],
                     "n_obs": nobs[r_i, s_i].ravel()[v],

@@ -11,7 +11,10 @@ every model parameter, so :func:`kamlab.sim.simulate_plan` can call the same mod
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import platform
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,13 +53,21 @@ from kamlab.sim.promotions import PromoCalendar, build_promotions, promo_plan
 from kamlab.sim.scenarios import Knobs, resolve
 from kamlab.sim.scores import assessment_tables, simulated_scores
 from kamlab.sim.spend import build_spend
-from kamlab.sim.tables import build_frame, id_labels, pair_frame, str_col
+from kamlab.sim.tables import (
+    build_frame,
+    cat_col,
+    group_sum,
+    id_col,
+    id_labels,
+    pair_frame,
+    str_col,
+)
 from kamlab.sim.weekly import FC_LAGS, WeeklySetup, prepare_weekly
 
 __all__ = ["SimState", "build_state", "simulate"]
 
 Progress = Callable[[str, float], None] | None
-_REASONS = np.array(["NONE", "SUPPLY_SHORTAGE", "ALLOCATION", "CREDIT_HOLD"], dtype=object)
+_REASONS = ("NONE", "SUPPLY_SHORTAGE", "ALLOCATION", "CREDIT_HOLD")
 _FUNDING = {"TPR": "SCAN_BACK", "MULTIBUY": "SCAN_BACK", "BOGO": "SCAN_BACK", "EC_COUPON": "SCAN_BACK",
             "GWP": "LUMP_SUM", "DISPLAY_ONLY": "LUMP_SUM", "TRADE_DEAL": "OFF_INVOICE"}  # fmt: skip
 assert REASON_SUPPLY == 1 and REASON_ALLOC == 2 and REASON_CREDIT == 3
@@ -120,7 +131,6 @@ def build_state(cfg: SimConfig, progress: Progress = None, *, run: bool = True) 
     state.extra["promos_clean"] = promos_clean
     if run:
         rep("weekly loop", 0.30)
-        state.extra["opening_state"] = weekly.state.copy()
         state.out = run_loop(weekly.inputs, weekly.state, T)
     return state
 
@@ -130,8 +140,8 @@ def _acc_woc(pair_a: np.ndarray, A: int, closing: np.ndarray, sold_cases: np.nda
     T = closing.shape[1]
     clo = np.zeros((A, T))
     so = np.zeros((A, T))
-    np.add.at(clo, pair_a, closing)
-    np.add.at(so, pair_a, sold_cases)
+    clo += group_sum(pair_a, closing, clo.shape[0])
+    so += group_sum(pair_a, sold_cases, so.shape[0])
     c = np.cumsum(np.pad(so, ((0, 0), (1, 0))), axis=1)
     lo = np.maximum(0, np.arange(T) - 3)
     mean = (c[:, np.arange(T) + 1] - c[:, lo]) / (np.arange(T) + 1 - lo)
@@ -212,9 +222,9 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     rng_p = stage_rng(cfg.seed, "PLANS", 3)
     gs_first = np.zeros(A)
     wk0 = fy == years[0]
-    np.add.at(gs_first, pa, (exp_clean[:, wk0] * price[:, None]).sum(axis=1))
+    gs_first += group_sum(pa, (exp_clean[:, wk0] * price[:, None]).sum(axis=1), gs_first.shape[0])
     g_acc = np.zeros(A)
-    np.add.at(g_acc, pa, dem.growth)
+    g_acc += group_sum(pa, dem.growth, g_acc.shape[0])
     g_acc /= np.maximum(1, np.bincount(pa, minlength=A))
     growth_base_first = gs_first * np.exp(-g_acc) * rng_p.uniform(0.97, 1.03, size=A)
     # ---- stage 9: trade spend and CTS ------------------------------------------------------------
@@ -225,6 +235,12 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
         out.aged_new, pdf, dem.promo_row, stuff_T, knobs.push, knobs.stuffing, targets_period,
         growth_base_first, st.ev_weeks, m.acc_outlets, fund, plan.lump_sum,
     )  # fmt: skip
+    # free what no later stage reads (keeps the large preset's memory down)
+    del exp_clean
+    _free(out, "aged_new")
+    _free(dem, "planned_lift", "factor_clean_promo", "exp_plan")
+    _free(st.weekly.inputs, "F", "extra", "fc_mult2", "keep_frac")
+    _free(st.weekly, "fwd_extra")
     # ---- public transaction tables ----------------------------------------------------------------
     rep("transaction tables", 0.62)
     tables: dict[str, pd.DataFrame] = {}
@@ -257,7 +273,7 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
         * np.minimum(st.weekly.inputs.demand_units[:, :T] > 0, 1)
         * np.maximum(1.0, _stores_selling(st, T))
     )
-    source = np.where(m.acc_is_dist[pa], "DISTRIBUTOR_DMS", "RETAILER_POS")
+    source = m.acc_is_dist[pa].astype(np.int64)  # codes of RETAILER_POS, DISTRIBUTOR_DMS
     cols.update(
         units_sold=units.ravel(),
         cases_sold=sold_cases.ravel(),
@@ -267,7 +283,7 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
         promo_id=str_col(prow.ravel(), promo_ids if n_rows else ["PR00000"]),
         display_flag=disp.ravel(),
         stores_selling=stores_sel.ravel().astype(np.int64),
-        source=np.repeat(source, T),
+        source=cat_col(np.repeat(source, T), ["RETAILER_POS", "DISTRIBUTOR_DMS"]),
     )
     tables["sell_out"] = build_frame(cols, "sell_out")
     # customer_inventory
@@ -285,17 +301,21 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
         age_27_plus=b[4].ravel(),
     )
     tables["customer_inventory"] = build_frame(cols, "customer_inventory")
+    del cols, b
+    _free(out, "opening", "receipts", "buckets")
     # order_lines: chronological (week, account, SKU)
     rep("order lines", 0.68)
     tables["order_lines"] = _order_lines(st, cal, price, terms, spend, T)
+    _free(out, "reason")
+    _free(spend, "on_invoice", "gs")
     # forecasts
     fm = st.weekly.forecast.mult[:, :T, :]
     fc = out.orders[:, :, None] * fm
     L = len(FC_LAGS)
-    a_r = np.repeat(pa, T * L)
-    s_r = np.repeat(ps, T * L)
-    w_r = np.tile(np.repeat(np.arange(T), L), N)
-    lag = np.tile(np.array(FC_LAGS), N * T)
+    a_r = np.repeat(pa.astype(np.int32), T * L)
+    s_r = np.repeat(ps.astype(np.int32), T * L)
+    w_r = np.tile(np.repeat(np.arange(T, dtype=np.int16), L), N)
+    lag = np.tile(np.array(FC_LAGS, dtype=np.int8), N * T)
     tables["forecasts"] = build_frame(
         {
             "account_id": str_col(a_r, acc_lab),
@@ -303,10 +323,12 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
             "target_week_id": w_r,
             "lag_weeks": lag,
             "forecast_cases": np.round(fc.ravel(), 2),
-            "created_week": w_r - lag,
+            "created_week": (w_r - lag).astype(np.int16),
         },
         "forecasts",
     )
+    del fc, fm, a_r, s_r, w_r, lag
+    _free(st.weekly.forecast, "mult")
     # supply
     S = m.n_sku
     tables["supply"] = build_frame(
@@ -348,11 +370,14 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     )
     tables["audit_visits"] = build_frame(aud.visits, "audit_visits")
     tables["audit_sku"] = build_frame(aud.skus, "audit_sku")
+    aud.visits = aud.skus = None  # type: ignore[assignment]
+    _trim()
     # ---- stage 11: market ----------------------------------------------------------------------------
     rep("market", 0.86)
     maw, mrp = build_market(m, cal_ext, T, dem, st.comp, out.sold_units, tt, aud)
     tables["market_account_week"] = build_frame(maw, "market_account_week")
     tables["market_region_period"] = build_frame(mrp, "market_region_period")
+    _free(dem, "lam_clean", "mult", "factor", "div_share")
     # ---- master, plans, people tables ---------------------------------------------------------
     tables["calendar"] = conform(cal, "calendar", sort=False)
     tables["regions"] = conform(m.regions, "regions")
@@ -436,7 +461,7 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     # ---- stage 12: labels --------------------------------------------------------------------------
     rep("scenario labels", 0.93)
     stuff_aw = np.zeros((A, T))
-    np.add.at(stuff_aw, pa, np.ceil(stuff_T - 1e-9) * (stuff_T > 0))
+    stuff_aw += group_sum(pa, np.ceil(stuff_T - 1e-9) * (stuff_T > 0), stuff_aw.shape[0])
     ours = (
         maw[maw.brand_owner == "OURS"]
         .groupby(["account_id", "week_id"], observed=True)
@@ -464,9 +489,29 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     world = World(public=public, truth=truth, meta=_meta(cfg))
     # ---- stage 14: validation --------------------------------------------------------------------
     rep("validation", 0.98)
+    del st, out, dem, spend, tt, aud, sold_cases, lam_cases, stuff_T, ship_mask, sh, gs, oid
+    del units, shelf, prow, disp, stores_sel, dem_u
+    _trim()
     _validate(world)
     rep("done", 1.0)
     return world
+
+
+def _free(obj: object, *names: str) -> None:
+    """Drop large arrays no later stage needs, and hand freed heap pages back to the OS."""
+    for n in names:
+        setattr(obj, n, None)
+    _trim()
+
+
+def _trim() -> None:
+    """``malloc_trim(0)`` on glibc: pandas' many small allocations otherwise keep freed memory."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # another libc: nothing to trim
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _stores_selling(st: SimState, T: int) -> np.ndarray:
@@ -516,8 +561,8 @@ def _order_lines(
     del deal
     return build_frame(
         {
-            "order_line_id": id_labels("OL", n_lines, 7),
-            "order_id": id_labels("OR", int(order_no[-1]) + 1 if n_lines else 0, 6)[order_no],
+            "order_line_id": id_col("OL", n_lines, 7),
+            "order_id": id_col("OR", int(order_no[-1]) + 1 if n_lines else 0, 6).take(order_no),
             "account_id": str_col(a_i, m.acc_ids),
             "sku_id": str_col(ps[n_i], m.sku_ids),
             "week_id": w_i,
@@ -526,7 +571,7 @@ def _order_lines(
             "cases_ordered": ordered.astype(np.int64),
             "cases_shipped": shipped.astype(np.int64),
             "cases_short": (ordered - shipped).astype(np.int64),
-            "short_reason": _REASONS[reason],
+            "short_reason": cat_col(reason, _REASONS),
             "delivery_date": deliv,
             "days_late": late.astype(np.int64),
             "on_time": late == 0,

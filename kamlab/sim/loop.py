@@ -118,16 +118,32 @@ def fifo_step(cohorts: np.ndarray, receipts: np.ndarray, sold: np.ndarray) -> np
     """One week of FIFO stock ageing (SPEC §3.6.7), vectorised over rows.
 
     Ages shift by one week (the last age absorbs), receipts enter at age 0, and ``sold`` is
-    taken from the oldest cohorts first via a reversed cumulative sum.
+    taken from the oldest cohorts first via a reversed cumulative sum. Only the ages that hold
+    stock are computed (ages past the oldest stock stay zero).
 
     >>> c = np.array([[0.0, 5.0, 3.0]])
     >>> fifo_step(c, np.array([4.0]), np.array([6.0])).tolist()
     [[4.0, 0.0, 2.0]]
     """
+    n_ages = cohorts.shape[1]
+    held = np.flatnonzero(cohorts.any(axis=0)) if cohorts.size else np.zeros(0, dtype=int)
+    k = min(n_ages, (int(held[-1]) + 2) if len(held) else 1)
+    if k < n_ages:
+        out = np.zeros_like(cohorts)
+        out[:, :k] = _fifo_full(cohorts[:, :k], receipts, sold, absorbing=False)
+        return out
+    return _fifo_full(cohorts, receipts, sold, absorbing=True)
+
+
+def _fifo_full(
+    cohorts: np.ndarray, receipts: np.ndarray, sold: np.ndarray, *, absorbing: bool
+) -> np.ndarray:
     new = np.empty_like(cohorts)
     new[:, 0] = receipts
-    new[:, 1:-1] = cohorts[:, :-2]
-    new[:, -1] = cohorts[:, -2] + cohorts[:, -1]
+    if cohorts.shape[1] > 1:
+        new[:, 1:-1] = cohorts[:, :-2]
+        # the last column absorbs when it is the oldest age; otherwise it is the next age up
+        new[:, -1] = cohorts[:, -2] + cohorts[:, -1] if absorbing else cohorts[:, -2]
     rev = new[:, ::-1]
     cum = np.cumsum(rev, axis=1)
     take_cum = np.minimum(cum, sold[:, None])

@@ -21,7 +21,7 @@ from kamlab.sim.audits import AuditResult
 from kamlab.sim.demand import COMP_SPLIT, Competition, Demand
 from kamlab.sim.distributors import TTResult
 from kamlab.sim.master import CATEGORIES, CATEGORY_PARAMS, CHANNELS, Master
-from kamlab.sim.tables import str_col
+from kamlab.sim.tables import group_sum, str_col
 
 __all__ = ["build_market"]
 
@@ -62,9 +62,9 @@ def build_market(
     ours_val = np.zeros((A * C, T))
     ours_units = np.zeros((A * C, T))
     ours_vol = np.zeros((A * C, T))
-    np.add.at(ours_val, key, sold_units * price)
-    np.add.at(ours_units, key, sold_units)
-    np.add.at(ours_vol, key, sold_units * vol_eq[:, None])
+    ours_val += group_sum(key, sold_units * price, ours_val.shape[0])
+    ours_units += group_sum(key, sold_units, ours_units.shape[0])
+    ours_vol += group_sum(key, sold_units * vol_eq[:, None], ours_vol.shape[0])
     ours_val = ours_val.reshape(A, C, T)
     ours_units = ours_units.reshape(A, C, T)
     ours_vol = ours_vol.reshape(A, C, T)
@@ -75,7 +75,7 @@ def build_market(
         / np.exp(dem.growth[:, None] * t[None, :] / 52.0)
     )
     shape = np.zeros((A * C, T))
-    np.add.at(shape, key, base_clean)
+    shape += group_sum(key, base_clean, shape.shape[0])
     shape = shape.reshape(A, C, T)
     first = shape[:, :, : min(52, T)].mean(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -83,7 +83,7 @@ def build_market(
     # our non-cannibalised incremental value (brand switching source)
     inc_val = np.zeros((A * C, T))
     inc = dem.lam[:, :T] * (dem.mult[:, :T] - 1.0) * 0.8 * price
-    np.add.at(inc_val, key, inc)
+    inc_val += group_sum(key, inc, inc_val.shape[0])
     inc_val = inc_val.reshape(A, C, T)
     # unit price and volume per unit of ours by account × category (for competitor units)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,7 +164,7 @@ def build_market(
     price_num = np.zeros((3, R, C, P))
     price_den = np.zeros((3, R, C, P))
     rsp_units = np.zeros((A * C, T))
-    np.add.at(rsp_units, key, sold_units * master.sku_rsp[ps][:, None])
+    rsp_units += group_sum(key, sold_units * master.sku_rsp[ps][:, None], rsp_units.shape[0])
     rsp_units = rsp_units.reshape(A, C, T)
     for a in ka:
         g = 1 if chan[a] == "EC" else 0

@@ -16,6 +16,7 @@ import pandas as pd
 from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.master import CHANNELS, Master
 from kamlab.sim.people import People
+from kamlab.sim.tables import group_sum
 
 __all__ = ["TERMS_DEFAULT", "Terms", "build_mix_plan", "build_targets", "build_terms"]
 
@@ -230,9 +231,9 @@ def build_targets(
         vol = np.zeros(A)
         gs = np.zeros(A)
         cg = np.zeros(A)
-        np.add.at(vol, pair_a, exp_cases[:, wk].sum(axis=1))
-        np.add.at(gs, pair_a, (exp_cases[:, wk] * price[:, None]).sum(axis=1))
-        np.add.at(cg, pair_a, (exp_cases[:, wk] * cogs[:, None]).sum(axis=1))
+        vol += group_sum(pair_a, exp_cases[:, wk].sum(axis=1), vol.shape[0])
+        gs += group_sum(pair_a, (exp_cases[:, wk] * price[:, None]).sum(axis=1), gs.shape[0])
+        cg += group_sum(pair_a, (exp_cases[:, wk] * cogs[:, None]).sum(axis=1), cg.shape[0])
         k = 1 + stretch[:, y]
         vol_t, gs_t, cogs_t = vol * k, gs * k, cg * k
         expected_rebate = np.where(np.array(terms.segment) == "DIST", terms.tier_rates[:, 1],
@@ -270,7 +271,7 @@ def build_targets(
         for key in [q for q in periods if q.startswith(f"FY{year}-")]:
             wp = pk == key
             vol_p = np.zeros(A)
-            np.add.at(vol_p, pair_a, exp_cases[:, wp].sum(axis=1))
+            vol_p += group_sum(pair_a, exp_cases[:, wp].sum(axis=1), vol_p.shape[0])
             with np.errstate(divide="ignore", invalid="ignore"):
                 ph = np.where(vol > 0, vol_p / vol, 1 / 12)
             for a in range(A):

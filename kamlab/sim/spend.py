@@ -30,7 +30,7 @@ import pandas as pd
 
 from kamlab.sim.master import CHANNEL_PARAMS, CHANNELS, Master
 from kamlab.sim.plans import GROWTH_TIERS, TARGET_TIERS, Terms, tier_rate
-from kamlab.sim.tables import id_labels, str_col
+from kamlab.sim.tables import group_sum, id_col, id_labels, str_col
 
 __all__ = ["MERCH_RATE", "SpendResult", "build_spend"]
 
@@ -103,11 +103,24 @@ def build_spend(
     )
     price = master.sku_list[pair_s] * master.acc_price_factor[pair_a]
     gs = shipped * price[:, None]
-    rows: list[tuple] = []  # (a, week, type, sku or -1, promo or -1, amount, settle_week or -1)
+    chunks: list[tuple[np.ndarray, ...]] = []  # (a, week, type, sku/-1, promo/-1, amount, settle)
+
+    def add(
+        kind: str, a: object, w: object, amt: object, settle: object, s: object = -1, r: object = -1
+    ) -> None:
+        a_, w_, amt_, settle_, s_, r_ = np.broadcast_arrays(
+            np.asarray(a, dtype=np.int64), np.asarray(w, dtype=np.int64),
+            np.asarray(amt, dtype=float), np.asarray(settle, dtype=np.int64),
+            np.asarray(s, dtype=np.int64), np.asarray(r, dtype=np.int64),
+        )  # fmt: skip
+        keep = amt_ > 0.005
+        if keep.any():
+            k = np.full(int(keep.sum()), _TYPE_ORDER.index(kind))
+            chunks.append((a_[keep], w_[keep], k, s_[keep], r_[keep], amt_[keep], settle_[keep]))
 
     def acc_week(x: np.ndarray) -> np.ndarray:
         out = np.zeros((A, T))
-        np.add.at(out, pair_a, x)
+        out += group_sum(pair_a, x, out.shape[0])
         return out
 
     gs_aw = acc_week(gs)
@@ -115,9 +128,8 @@ def build_spend(
 
     def add_aw(kind: str, amount: np.ndarray, settle: np.ndarray | None = None) -> None:
         a_idx, w_idx = np.nonzero(amount > 0.005)
-        for a, w in zip(a_idx, w_idx, strict=True):
-            sw = int(settle[a, w]) if settle is not None else int(w + pay_w[a])
-            rows.append((a, int(w), kind, -1, -1, float(amount[a, w]), sw))
+        sw = settle[a_idx, w_idx] if settle is not None else w_idx + pay_w[a_idx]
+        add(kind, a_idx, w_idx, amount[a_idx, w_idx], sw)
 
     # on-invoice base discount and distributor trade deals
     on_inv = gs * terms.on_inv[pair_a][:, None]
@@ -138,36 +150,31 @@ def build_spend(
         fund_case = np.where(mech == "TRADE_DEAL", 0.0, funding_per_case)
         scan = on & ~np.isin(mech[rr], ["TRADE_DEAL", "GWP", "DISPLAY_ONLY"])
         scan_amt = np.where(scan, sold_cases * fund_case[rr], 0.0)
-        for n, w in zip(*np.nonzero(scan_amt > 0.005), strict=True):
-            r = int(rr[n, w])
-            a = int(pair_a[n])
-            rows.append((a, int(w), "PROMO_SCAN_BACK", int(pair_s[n]), r, float(scan_amt[n, w]),
-                         int(w + pay_w[a])))  # fmt: skip
-            promo_spend[r] += scan_amt[n, w]
-        for n, w in zip(*np.nonzero(deal > 0.005), strict=True):
-            r = int(rr[n, w])
-            rows.append((int(pair_a[n]), int(w), "PROMO_OFF_INVOICE", int(pair_s[n]), r,
-                         float(deal[n, w]), int(w)))  # fmt: skip
-            promo_spend[r] += deal[n, w]
+        n_i, w_i = np.nonzero(scan_amt > 0.005)
+        r_i = rr[n_i, w_i]
+        amt = scan_amt[n_i, w_i]
+        add("PROMO_SCAN_BACK", pair_a[n_i], w_i, amt, w_i + pay_w[pair_a[n_i]], pair_s[n_i], r_i)
+        promo_spend += np.bincount(r_i, weights=amt, minlength=n_rows)
+        n_i, w_i = np.nonzero(deal > 0.005)
+        r_i = rr[n_i, w_i]
+        amt = deal[n_i, w_i]
+        add("PROMO_OFF_INVOICE", pair_a[n_i], w_i, amt, w_i, pair_s[n_i], r_i)
+        promo_spend += np.bincount(r_i, weights=amt, minlength=n_rows)
         # fixed fees and GWP lump sums at the start week
         starts = promos["start"].to_numpy(dtype=np.int64)
         live = ~promos["cancelled"].to_numpy(dtype=bool) & (starts < T)
-        for r in np.flatnonzero(live):
-            a = int(promos.at[r, "a"])
-            s = int(promos.at[r, "s"])
-            w = int(starts[r])
-            for kind, amt in (
-                ("DISPLAY_FEE", promos.at[r, "display_fee"]),
-                ("DM_FEE", promos.at[r, "dm_fee"]),
-            ):
-                if amt > 0.005:
-                    rows.append((a, w, kind, s, r, float(amt), int(w + pay_w[a])))
-                    promo_spend[r] += amt
-            if mech[r] == "GWP":
-                amt = lump_sum[r]
-                if amt > 0.005:
-                    rows.append((a, w, "PROMO_LUMP_SUM", s, r, float(amt), int(w + pay_w[a])))
-                    promo_spend[r] += amt
+        r_i = np.flatnonzero(live)
+        a_r = promos["a"].to_numpy(dtype=np.int64)[r_i]
+        s_r = promos["s"].to_numpy(dtype=np.int64)[r_i]
+        w_r = starts[r_i]
+        for kind, amt in (
+            ("DISPLAY_FEE", promos["display_fee"].to_numpy(dtype=float)[r_i]),
+            ("DM_FEE", promos["dm_fee"].to_numpy(dtype=float)[r_i]),
+            ("PROMO_LUMP_SUM", np.where(mech[r_i] == "GWP", lump_sum[r_i], 0.0)),
+        ):
+            amt = np.where(amt > 0.005, amt, 0.0)
+            add(kind, a_r, w_r, amt, w_r + pay_w[a_r], s_r, r_i)
+            promo_spend[r_i] += amt
     on_invoice = on_inv + deal
     # listing fees for new SKUs
     for n in np.flatnonzero(master.sku_launch[pair_s] >= 0):
@@ -175,23 +182,18 @@ def build_spend(
         w = int(master.sku_launch[s])
         amt = terms.listing[a] * stores_count[a]
         if 0 <= w < T and amt > 0:
-            rows.append((a, w, "LISTING_FEE", s, -1, float(amt), int(w + pay_w[a])))
+            add("LISTING_FEE", a, w, amt, w + pay_w[a], s)
     # festival and anniversary lump sums
     for year in years:
         wk = np.flatnonzero(fy == year)
         sf = [w for w in ev_weeks.get("SPRING_FESTIVAL", []) if wk[0] <= w <= wk[-1]]
         w_f = int(sf[0]) if sf else int(wk[0])
         for a in range(A):
-            if terms.festival[a] > 0:
-                rows.append(
-                    (a, w_f, "FESTIVAL_FEE", -1, -1, float(terms.festival[a]), int(w_f + pay_w[a]))
-                )
-            if terms.anniv[a] > 0:
-                per = int(terms.anniversary_period[a])
-                m = np.flatnonzero((fy == year) & (cal.fiscal_period.to_numpy()[:T] == per))
-                if len(m):
-                    rows.append((a, int(m[0]), "ANNIVERSARY_FEE", -1, -1, float(terms.anniv[a]),
-                                 int(m[0] + pay_w[a])))  # fmt: skip
+            add("FESTIVAL_FEE", a, w_f, terms.festival[a], w_f + pay_w[a])
+            per = int(terms.anniversary_period[a])
+            m = np.flatnonzero((fy == year) & (cal.fiscal_period.to_numpy()[:T] == per))
+            if len(m):
+                add("ANNIVERSARY_FEE", a, int(m[0]), terms.anniv[a], int(m[0]) + pay_w[a])
     # weekly percentage rebates and fees, settled at quarter end + 4 weeks
     q_end = np.zeros(T, dtype=int)
     for q in dict.fromkeys(q_key.tolist()):
@@ -232,7 +234,7 @@ def build_spend(
     add_aw("GROWTH_REBATE", gr_rows, gr_settle)
     # distributor quarterly target attainment on volume
     vol_aw = np.zeros((A, T))
-    np.add.at(vol_aw, pair_a, shipped)
+    vol_aw += group_sum(pair_a, shipped, vol_aw.shape[0])
     tp = targets_period.set_index(["account_id", "period_key"])["volume_cases_target"]
     tgt_aw = np.zeros((A, T))
     for a in np.flatnonzero(is_dist):
@@ -265,15 +267,15 @@ def build_spend(
         m = per_idx == p_i
         n_l = np.zeros(A)
         n_ok = np.zeros(A)
-        np.add.at(n_l, pair_a, lines[:, m].sum(axis=1))
-        np.add.at(n_ok, pair_a, line_ok[:, m].sum(axis=1))
+        n_l += group_sum(pair_a, lines[:, m].sum(axis=1), n_l.shape[0])
+        n_ok += group_sum(pair_a, line_ok[:, m].sum(axis=1), n_ok.shape[0])
         with np.errstate(divide="ignore", invalid="ignore"):
             otif = np.where(n_l > 0, n_ok / n_l, 1.0)
         otif_line[:, p_i] = otif
         short_val = ((orders - shipped)[:, m] * price[:, None]).sum(axis=1)
         late_val = ((shipped * ~ot)[:, m] * price[:, None]).sum(axis=1)
         val = np.zeros(A)
-        np.add.at(val, pair_a, short_val + late_val)
+        val += group_sum(pair_a, short_val + late_val, val.shape[0])
         pen[:, per_last[p_i]] = np.where(
             otif < terms.otif_kpi - 1e-9, terms.otif_penalty_pct * val, 0.0
         )
@@ -284,11 +286,8 @@ def build_spend(
         m = per_idx == p_i
         amt = clear[:, m].sum(axis=1)
         w = int(per_last[p_i])
-        for n in np.flatnonzero(amt > 0.005):
-            a = int(pair_a[n])
-            rows.append(
-                (a, w, "AGED_STOCK_CLEARANCE", int(pair_s[n]), -1, float(amt[n]), int(w + pay_w[a]))
-            )
+        n_i = np.flatnonzero(amt > 0.005)
+        add("AGED_STOCK_CLEARANCE", pair_a[n_i], w, amt[n_i], w + pay_w[pair_a[n_i]], pair_s[n_i])
     # period-end deals: stuffing (deal on the injected cases shipped) and month-end push
     ped = np.zeros((A, T))
     for st in stuffing:
@@ -303,16 +302,20 @@ def build_spend(
         ped[a, mask] += k["deal_pct"] * gs_aw[a, mask]
     add_aw("PERIOD_END_DEAL", ped)
     # --- assemble the ledger -----------------------------------------------------------------
-    led = pd.DataFrame(rows, columns=["a", "week", "type", "s", "r", "amount", "settle"])
-    led["t_ord"] = led["type"].map({t: i for i, t in enumerate(_TYPE_ORDER)})
+    cat = [np.concatenate([c[i] for c in chunks]) if chunks else np.zeros(0) for i in range(7)]
+    led = pd.DataFrame(
+        {"a": cat[0], "week": cat[1], "t_ord": cat[2], "s": cat[3], "r": cat[4],
+         "amount": cat[5], "settle": cat[6]}
+    )  # fmt: skip
     led = led.sort_values(["a", "week", "t_ord", "s", "r"], kind="mergesort").reset_index(drop=True)
+    led["type"] = np.array(_TYPE_ORDER, dtype=object)[led["t_ord"].to_numpy(dtype=np.int64)]
     n = len(led)
     settle = led["settle"].to_numpy()
     settled = settle <= T - 1
     promo_ids = id_labels("PR", max(1, n_rows), 5)
     ledger = pd.DataFrame(
         {
-            "spend_id": id_labels("SP", n, 7),
+            "spend_id": id_col("SP", n, 7),
             "account_id": str_col(led["a"].to_numpy(), master.acc_ids),
             "fiscal_year": fy[led["week"].to_numpy()],
             "week_id": led["week"].to_numpy(),
@@ -329,9 +332,9 @@ def build_spend(
     ledger.loc[~settled, "settle_week"] = pd.NA
     # --- CTS drivers ---------------------------------------------------------------------------
     n_lines = np.zeros((A, T))
-    np.add.at(n_lines, pair_a, lines.astype(float))
+    n_lines += group_sum(pair_a, lines.astype(float), n_lines.shape[0])
     cases = np.zeros((A, T))
-    np.add.at(cases, pair_a, shipped)
+    cases += group_sum(pair_a, shipped, cases.shape[0])
     ch = [CHANNELS[c] for c in master.acc_channel]
     freight_rate = np.array([CHANNEL_PARAMS[c][2] for c in ch])
     drop = np.array([CHANNEL_PARAMS[c][3] for c in ch])

@@ -21,6 +21,7 @@ from kamlab.sim.master import CHANNEL_PARAMS, CHANNELS, Master
 from kamlab.sim.people import People, account_levels
 from kamlab.sim.promotions import PromoCalendar
 from kamlab.sim.scenarios import Knobs
+from kamlab.sim.tables import group_sum
 
 __all__ = ["ForecastModel", "WeeklySetup", "prepare_weekly"]
 
@@ -169,7 +170,7 @@ def prepare_weekly(
         shock_mult[s, t : t + dur[s, t]] = np.minimum(shock_mult[s, t : t + dur[s, t]], fac[s, t])
     exp_cases = dem.lam * dem.factor / upc[:, None]
     sku_dem = np.zeros((S, Te))
-    np.add.at(sku_dem, ps, exp_cases)
+    sku_dem += group_sum(ps, exp_cases, sku_dem.shape[0])
     mean_dem = _centered_mean(sku_dem, 13)
     assert knobs.capacity_mult is not None
     capacity = p.capacity_mult * mean_dem * shock_mult * knobs.capacity_mult
