@@ -32,6 +32,13 @@ def test_m1_first_panel_renders_and_responds_to_a_slider(tmp_path: Path, output_
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
         )
+        # the indicator is idle before the kernel is connected; "Run All Cells" in that window
+        # opens Lab's "Select Kernel" dialog and nothing runs: wait for the status bar's kernel
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+            ".some(e => /\\| Idle/.test(e.textContent))",
+            timeout=60_000,
+        )
         page.click("text=Run", timeout=10_000)  # the Run menu
         page.click("text=Run All Cells", timeout=10_000)
         panel = page.locator(".kamlab-panel").first
