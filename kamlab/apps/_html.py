@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kamlab.capability.heatmap import GAP_COLOURS
+
 __all__ = [
     "APP_CSS",
     "alert",
@@ -25,8 +27,10 @@ __all__ = [
 
 esc = html.escape
 
-#: Styles of both apps (one <style> element at the top of each app).
-APP_CSS = """
+#: Styles of both apps (one <style> element at the top of each app); the heatmap's cell classes
+#: g0 (at target), g1, g2, g3 (levels below) and na take the colour-blind-safe GAP_COLOURS.
+APP_CSS = (
+    """
 <style>
 .kamlab-app { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
   "Microsoft YaHei", sans-serif; font-size: 13px; color: #1f2328; }
@@ -43,8 +47,14 @@ table.kamlab-t th.l, table.kamlab-t td.l { text-align: left; }
 table.kamlab-t thead th { background: #f6f8fa; position: sticky; top: 0; }
 table.kamlab-heatmap td.l { white-space: nowrap; }
 .kamlab-app .lm-TabBar-tab { min-width: 150px; }
-table.kamlab-heatmap td.c { text-align: center; min-width: 46px; font-variant-numeric: tabular-nums;
-  color: #000; border: 1px solid #fff; }
+table.kamlab-heatmap td.g0, table.kamlab-heatmap td.g1, table.kamlab-heatmap td.g2,
+table.kamlab-heatmap td.g3, table.kamlab-heatmap td.na { text-align: center; min-width: 46px;
+  font-variant-numeric: tabular-nums; color: #000; border: 1px solid #fff; }
+table.kamlab-heatmap td.g0 { background: %(at_target)s; }
+table.kamlab-heatmap td.g1 { background: %(gap_1)s; }
+table.kamlab-heatmap td.g2 { background: %(gap_2)s; }
+table.kamlab-heatmap td.g3 { background: %(gap_3)s; }
+table.kamlab-heatmap td.na { background: %(not_assessed)s; }
 table.kamlab-heatmap tr.kamlab-team th { text-align: left; background: #eef1f4; }
 table.kamlab-heatmap tfoot th, table.kamlab-heatmap tfoot td { background: #f6f8fa;
   font-weight: 600; }
@@ -56,6 +66,8 @@ table.kamlab-ninebox td { width: 210px; height: 86px; border: 1px solid #d0d7de;
   vertical-align: top; text-align: left; padding: 4px 6px; }
 </style>
 """
+    % GAP_COLOURS
+)  # noqa: UP031 - CSS braces make str.format awkward
 
 
 def alert(messages: Sequence[str], *, error: bool = False) -> str:

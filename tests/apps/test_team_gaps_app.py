@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kamlab.apps._html import APP_CSS
 from kamlab.apps.config import AppConfig
 from kamlab.apps.team_gaps import ALL, ErrorApp, TeamGapsApp, build
 from kamlab.capability import GAP_COLOURS, team_heatmap
@@ -33,7 +34,14 @@ def test_heatmap_shows_every_active_person_once_with_numbers_in_cells(app, demo)
     # every cell of a person carries its level (and the gap when below target) as text
     hm = app.current
     row = re.search(r'<tr data-person="KAM01">(.*?)</tr>', app.heatmap.value).group(1)
-    cells = re.findall(r'<td class="c" style="background:(#[0-9A-F]+)"[^>]*>([^<]*)</td>', row)
+    css = dict(re.findall(r"td\.(g0|g1|g2|g3|na) \{ background: (#[0-9A-F]+); \}", APP_CSS))
+    assert css == {
+        "g0": GAP_COLOURS["at_target"], "g1": GAP_COLOURS["gap_1"], "g2": GAP_COLOURS["gap_2"],
+        "g3": GAP_COLOURS["gap_3"], "na": GAP_COLOURS["not_assessed"],
+    }  # fmt: skip
+    cells = [
+        (css[c], txt) for c, txt in re.findall(r'<td class="(g0|g1|g2|g3|na)">([^<]*)</td>', row)
+    ]
     assert len(cells) == 10
     lv = hm.level.loc["KAM01"]
     gp = hm.gap.loc["KAM01"]
@@ -42,6 +50,7 @@ def test_heatmap_shows_every_active_person_once_with_numbers_in_cells(app, demo)
             assert text == "–" and colour == GAP_COLOURS["not_assessed"]
         elif gp[c] > 0:
             assert text == f"{int(lv[c])} (−{int(gp[c])})"
+            assert colour == GAP_COLOURS[f"gap_{min(int(gp[c]), 3)}"]
         else:
             assert text == str(int(lv[c])) and colour == GAP_COLOURS["at_target"]
     # the footer: % at target and critical gaps as text
