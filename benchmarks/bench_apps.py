@@ -102,7 +102,7 @@ def _wait_count(log: Path, text: str, n: int, timeout: float = 120) -> None:
 def in_browser(roster: Path, scores: Path, runs: int, log_dir: Path) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    from tests._servers import CHROMIUM, CHROMIUM_ARGS, _LOCAL, voila
+    from tests._servers import _LOCAL, CHROMIUM, CHROMIUM_ARGS, voila
 
     out: dict[str, list[float]] = {
         "preheated": [], "preheated_warm_cache": [], "cold": [], "browser_filter": []

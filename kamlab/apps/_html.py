@@ -29,45 +29,42 @@ esc = html.escape
 
 #: Styles of both apps (one <style> element at the top of each app); the heatmap's cell classes
 #: g0 (at target), g1, g2, g3 (levels below) and na take the colour-blind-safe GAP_COLOURS.
-APP_CSS = (
-    """
+APP_CSS = """
 <style>
-.kamlab-app { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
-  "Microsoft YaHei", sans-serif; font-size: 13px; color: #1f2328; }
-.kamlab-app h2 { margin: 4px 0; font-size: 20px; }
-.kamlab-app h3 { margin: 10px 0 4px; font-size: 15px; }
-.kamlab-alert { border-left: 4px solid #E69F00; background: #fff8e6; padding: 6px 10px;
-  margin: 4px 0; border-radius: 3px; }
-.kamlab-alert.kamlab-error { border-left-color: #D55E00; background: #fdecea; }
-.kamlab-note { color: #57606a; font-size: 12px; }
-table.kamlab-t { border-collapse: collapse; font-size: 12.5px; margin: 4px 0; }
-table.kamlab-t th, table.kamlab-t td { padding: 3px 7px; border-bottom: 1px solid #eaeef2;
-  text-align: right; vertical-align: top; }
-table.kamlab-t th.l, table.kamlab-t td.l { text-align: left; }
-table.kamlab-t thead th { background: #f6f8fa; position: sticky; top: 0; }
-table.kamlab-heatmap td.l { white-space: nowrap; }
-.kamlab-app .lm-TabBar-tab { min-width: 150px; }
+.kamlab-app {{ font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
+  "Microsoft YaHei", sans-serif; font-size: 13px; color: #1f2328; }}
+.kamlab-app h2 {{ margin: 4px 0; font-size: 20px; }}
+.kamlab-app h3 {{ margin: 10px 0 4px; font-size: 15px; }}
+.kamlab-alert {{ border-left: 4px solid #E69F00; background: #fff8e6; padding: 6px 10px;
+  margin: 4px 0; border-radius: 3px; }}
+.kamlab-alert.kamlab-error {{ border-left-color: #D55E00; background: #fdecea; }}
+.kamlab-note {{ color: #57606a; font-size: 12px; }}
+table.kamlab-t {{ border-collapse: collapse; font-size: 12.5px; margin: 4px 0; }}
+table.kamlab-t th, table.kamlab-t td {{ padding: 3px 7px; border-bottom: 1px solid #eaeef2;
+  text-align: right; vertical-align: top; }}
+table.kamlab-t th.l, table.kamlab-t td.l {{ text-align: left; }}
+table.kamlab-t thead th {{ background: #f6f8fa; position: sticky; top: 0; }}
+table.kamlab-heatmap td.l {{ white-space: nowrap; }}
+.kamlab-app .lm-TabBar-tab {{ min-width: 150px; }}
 table.kamlab-heatmap td.g0, table.kamlab-heatmap td.g1, table.kamlab-heatmap td.g2,
-table.kamlab-heatmap td.g3, table.kamlab-heatmap td.na { text-align: center; min-width: 46px;
-  font-variant-numeric: tabular-nums; color: #000; border: 1px solid #fff; }
-table.kamlab-heatmap td.g0 { background: %(at_target)s; }
-table.kamlab-heatmap td.g1 { background: %(gap_1)s; }
-table.kamlab-heatmap td.g2 { background: %(gap_2)s; }
-table.kamlab-heatmap td.g3 { background: %(gap_3)s; }
-table.kamlab-heatmap td.na { background: %(not_assessed)s; }
-table.kamlab-heatmap tr.kamlab-team th { text-align: left; background: #eef1f4; }
-table.kamlab-heatmap tfoot th, table.kamlab-heatmap tfoot td { background: #f6f8fa;
-  font-weight: 600; }
-.kamlab-swatch { display: inline-block; padding: 1px 8px; margin-right: 6px; border-radius: 3px;
-  color: #000; font-size: 12px; }
-a.kamlab-download { display: inline-block; padding: 4px 10px; border: 1px solid #0072B2;
-  border-radius: 4px; color: #0072B2; text-decoration: none; margin: 4px 6px 4px 0; }
-table.kamlab-ninebox td { width: 210px; height: 86px; border: 1px solid #d0d7de;
-  vertical-align: top; text-align: left; padding: 4px 6px; }
+table.kamlab-heatmap td.g3, table.kamlab-heatmap td.na {{ text-align: center; min-width: 46px;
+  font-variant-numeric: tabular-nums; color: #000; border: 1px solid #fff; }}
+table.kamlab-heatmap td.g0 {{ background: {at_target}; }}
+table.kamlab-heatmap td.g1 {{ background: {gap_1}; }}
+table.kamlab-heatmap td.g2 {{ background: {gap_2}; }}
+table.kamlab-heatmap td.g3 {{ background: {gap_3}; }}
+table.kamlab-heatmap td.na {{ background: {not_assessed}; }}
+table.kamlab-heatmap tr.kamlab-team th {{ text-align: left; background: #eef1f4; }}
+table.kamlab-heatmap tfoot th, table.kamlab-heatmap tfoot td {{ background: #f6f8fa;
+  font-weight: 600; }}
+.kamlab-swatch {{ display: inline-block; padding: 1px 8px; margin-right: 6px; border-radius: 3px;
+  color: #000; font-size: 12px; }}
+a.kamlab-download {{ display: inline-block; padding: 4px 10px; border: 1px solid #0072B2;
+  border-radius: 4px; color: #0072B2; text-decoration: none; margin: 4px 6px 4px 0; }}
+table.kamlab-ninebox td {{ width: 210px; height: 86px; border: 1px solid #d0d7de;
+  vertical-align: top; text-align: left; padding: 4px 6px; }}
 </style>
-"""
-    % GAP_COLOURS
-)  # noqa: UP031 - CSS braces make str.format awkward
+""".format(**GAP_COLOURS)
 
 
 def alert(messages: Sequence[str], *, error: bool = False) -> str:
