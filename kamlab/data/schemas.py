@@ -1115,7 +1115,7 @@ def conform(df: pd.DataFrame, name: str, *, sort: bool = True) -> pd.DataFrame:
             raise ValueError(
                 f"table {name!r}, column {col.name!r}: cannot cast to {col.dtype}: {exc}"
             ) from exc
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, copy=False)  # no block consolidation: large tables build fast
     if sort:
         frame = frame.sort_values(list(sch.key), kind="mergesort").reset_index(drop=True)
     return frame

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kamlab.data.schemas import conform
 
@@ -59,12 +60,15 @@ def group_sum(idx: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
 
 
 def str_col(codes: np.ndarray, labels: np.ndarray | list[str]) -> pd.arrays.ArrowStringArray:
-    """A pandas string column from integer ``codes`` into ``labels`` (−1 = missing)."""
+    """A pandas string column from integer ``codes`` into ``labels`` (−1 = missing).
+
+    >>> list(str_col(np.array([1, -1, 0]), ["A", "B"]))
+    ['B', <NA>, 'A']
+    """
     codes = np.asarray(codes)
     mask = codes < 0
     idx = pa.array(np.where(mask, 0, codes).astype(np.int32), mask=mask if mask.any() else None)
-    arr = pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string()))
-    return pd.arrays.ArrowStringArray(arr.cast(pa.string()))
+    return pd.arrays.ArrowStringArray(pc.take(pa.array(list(labels), type=pa.string()), idx))
 
 
 def week_dates(cal: pd.DataFrame) -> np.ndarray:

@@ -92,12 +92,15 @@ def prepare_weekly(
     df = promos.rows
     if len(df):
         deal = (df["mechanic"].to_numpy() == "TRADE_DEAL") & ~df["cancelled"].to_numpy(dtype=bool)
-        for r in np.flatnonzero(deal):
-            n = dem.pair_index[int(df.at[r, "a"]), int(df.at[r, "s"])]
-            if n < 0:
-                continue
-            s0, s1 = int(df.at[r, "start"]), int(df.at[r, "end"])
-            fwd[n, s0 : s1 + 1] += promos.fwd_buy[r] * lam_cases[n, s0 : s1 + 1]
+        r = np.flatnonzero(deal)
+        n = dem.pair_index[df["a"].to_numpy(dtype=np.int64)[r], df["s"].to_numpy(dtype=np.int64)[r]]
+        r, n = r[n >= 0], n[n >= 0]
+        s0 = df["start"].to_numpy(dtype=np.int64)[r]
+        s1 = np.minimum(df["end"].to_numpy(dtype=np.int64)[r], Te - 1)
+        span = np.maximum(0, s1 - s0 + 1)
+        rep = np.repeat(np.arange(len(r)), span)
+        wk = s0[rep] + np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+        np.add.at(fwd, (n[rep], wk), promos.fwd_buy[r[rep]] * lam_cases[n[rep], wk])
     extra = stuff + fwd
     # --- month-end push ---------------------------------------------------------------------
     push_frac = np.zeros((A, Te))
