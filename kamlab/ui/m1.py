@@ -177,11 +177,19 @@ class WaterfallExplorer(_SyncedPanel):
         self.sync()
         v = self.values
         base = self.ctx.base(v["account"], v["fiscal_year"])
+
+        def lever(name: str, actual: float) -> float | None:
+            # the browser snaps a slider to its step; within half a step of the actual value
+            # the lever *is* the actual (so "Reset to actual" shows ±0 in Lab and Voila too)
+            value = float(v[name])
+            half = float(self.controls[name].step) / 2
+            return None if abs(value - actual) <= half + 1e-12 else value
+
         return g2n_whatif(
             base,
-            off_invoice_rate=v["off_invoice_rate"],
-            rebate_rate=v["rebate_rate"],
-            display_fees=v["display_fees"],
+            off_invoice_rate=lever("off_invoice_rate", base.off_invoice_rate),
+            rebate_rate=lever("rebate_rate", base.rebate_rate),
+            display_fees=lever("display_fees", base.display_fees),
         )
 
     def render(self, r: G2NScenario) -> None:
@@ -415,7 +423,11 @@ class ListToPocket(Panel):
             self.fig.add_trace(
                 go.Bar(name=level, marker={"color": charts.PALETTE[[0, 2, 1, 5][i]]})
             )
-        self.fig.update_layout(barmode="group", xaxis={"tickangle": -30})
+        self.fig.update_layout(
+            barmode="group",
+            xaxis={"tickangle": -30},
+            legend={"orientation": "h", "y": 1.12, "x": 0},
+        )
         self.summary = W.HTML()
         self.table = W.HTML()
         self.body = W.VBox(

@@ -215,10 +215,10 @@ class JBPBuilder(_SyncedPanel):
             )
         )
         self.fig.add_trace(
-            go.Scatter(mode="lines+text", line={"color": charts.PALETTE[1], "dash": "dash"},
-                       textposition="top left")
-        )  # fmt: skip
-        self.fig.update_layout(showlegend=False)
+            go.Scatter(mode="lines", line={"color": charts.PALETTE[1], "dash": "dash", "width": 2})
+        )
+        self.fig.data[0].showlegend = False
+        self.fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.08, "x": 0})
         self.body = W.VBox(
             [
                 self.controls["account"],
@@ -262,7 +262,12 @@ class JBPBuilder(_SyncedPanel):
             line = self.fig.data[1]
             line.x = [labels[0], labels[-1]]
             line.y = charts.money_values([p.market_target, p.market_target])
-            line.text = ["", t("m2.market_target_short", value=money(p.market_target))]
+            line.name = t("m2.market_target_short", value=money(p.market_target))
+            # zoom on the bridge: the steps are small next to last year's NR
+            levels = [s.cumulative for s in steps] + [p.market_target]
+            lo, hi = min(levels), max(levels)
+            pad = 0.15 * max(hi - lo, 0.02 * hi)
+            self.fig.layout.yaxis.range = charts.money_values([max(0.0, lo - 2 * pad), hi + pad])
             self.fig.layout.title.text = t(
                 "m2.jbp_chart_title",
                 account=f"{b.account_id} {b.account_name}",

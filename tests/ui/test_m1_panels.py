@@ -41,6 +41,21 @@ def test_waterfall_starts_at_the_actual_year(world) -> None:
     assert "±0" in p.kpis.value
 
 
+def test_a_slider_snapped_to_its_step_still_means_the_actual(world) -> None:
+    p = WaterfallExplorer(world=world)
+    b = p.result.base
+    # what the browser sends back after snapping the exact actual values to the slider steps
+    p.controls["rebate_rate"].value = round(b.rebate_rate, 3)
+    p.controls["off_invoice_rate"].value = round(b.off_invoice_rate, 3)
+    p.controls["display_fees"].value = round(b.display_fees, -4)
+    assert p.result.delta["nr"] == 0.0 and p.result.delta["cc"] == 0.0
+    # one step away is a real change: exactly the step × GS
+    p.controls["rebate_rate"].value = round(b.rebate_rate, 3) + 0.001
+    assert p.result.delta["nr"] == pytest.approx(
+        -(round(b.rebate_rate, 3) + 0.001 - b.rebate_rate) * b.gs
+    )
+
+
 def test_off_invoice_slider_moves_nr_by_one_percent_of_gs_per_point(world) -> None:
     p = WaterfallExplorer(world=world)
     b = p.result.base
