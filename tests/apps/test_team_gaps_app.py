@@ -323,3 +323,21 @@ def test_app_alert_for_weights_not_summing_to_one(demo_files, tmp_path: Path) ->
 def test_app_alert_when_the_manager_is_unknown(demo) -> None:
     msg = _error(build(AppConfig(manager="NOBODY")))
     assert "NOBODY" in msg
+
+
+def test_ninebox_from_an_imported_world_for_real_people(demo_files, demo) -> None:
+    """Real people (a roster with owned_accounts) and --world: performance from the world's
+    account composites, the same as for the demo team."""
+    from kamlab.resources import default_world_dir
+
+    cfg = AppConfig(
+        scores=str(demo_files["scores"]),
+        roster=str(demo_files["roster"]),
+        world=str(default_world_dir()),
+    )
+    app = build(cfg)
+    assert isinstance(app, TeamGapsApp)
+    assert app.source.performance_source() == "accounts"
+    box = app.model.ninebox(app.shown_people)
+    demo_box = TeamGapsApp(demo).model.ninebox(app.shown_people)
+    pd.testing.assert_frame_equal(box.people, demo_box.people)
