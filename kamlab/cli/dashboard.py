@@ -219,11 +219,16 @@ def _serve_in(
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     code = 0
     try:
-        proc = subprocess.Popen(cmd, env=env, cwd=str(nb.parent))
+        # Voila prints a traceback on Ctrl+C: let it ignore SIGINT and stop it with SIGTERM,
+        # which it handles cleanly (kernels shut down, no traceback)
+        extra: dict[str, Any] = {}
+        if os.name == "posix":
+            extra["preexec_fn"] = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)
+        proc = subprocess.Popen(cmd, env=env, cwd=str(nb.parent), **extra)
         try:
             code = proc.wait()
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=15)
             if proc.poll() is None:
