@@ -129,6 +129,7 @@ class PlannerContext:
     _info: dict[str, dict] = field(default_factory=dict)
     _slim: dict[str, World] = field(default_factory=dict)
     _listed: dict[str, list[str]] = field(default_factory=dict)
+    _planned: dict[str, pd.DataFrame] = field(default_factory=dict)
     _cache: dict[tuple, PlanResult] = field(default_factory=dict)
 
     def slim(self, account_id: str) -> World:
@@ -169,6 +170,11 @@ class PlannerContext:
 
     def planned(self, account_id: str) -> pd.DataFrame:
         """The world's PLANNED promotions of the account in the 13 plan weeks (plan format)."""
+        if account_id not in self._planned:
+            self._planned[account_id] = self._planned_rows(account_id)
+        return self._planned[account_id].copy()
+
+    def _planned_rows(self, account_id: str) -> pd.DataFrame:
         pr = self.slim(account_id).public["promotions"]
         T = self.T
         pr = pr.loc[
@@ -344,11 +350,7 @@ _PROMO_SPEND = ("PROMO_SCAN_BACK", "PROMO_OFF_INVOICE", "DISPLAY_FEE")
 def _replay(
     ctx: PlannerContext, account_id: str, promos: pd.DataFrame, budget: float | None
 ) -> PlanResult:
-    key = (
-        account_id,
-        tuple(map(tuple, promos.drop(columns="source").astype(str).to_numpy())),
-        budget,
-    )
+    key = (account_id, promos.drop(columns="source").to_csv(index=False), budget)
     hit = ctx._cache.get(key)
     if hit is not None:
         return hit
