@@ -99,7 +99,9 @@ def _wait_count(log: Path, text: str, n: int, timeout: float = 120) -> None:
     raise TimeoutError(f"{text!r} did not appear {n} times in {log}")
 
 
-def in_browser(roster: Path, scores: Path, runs: int, log_dir: Path) -> dict[str, list[float]]:
+def in_browser(
+    roster: Path, scores: Path, runs: int, log_dir: Path, settle: float = 8.0
+) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     from tests._servers import _LOCAL, CHROMIUM, CHROMIUM_ARGS, voila
@@ -139,18 +141,24 @@ def in_browser(roster: Path, scores: Path, runs: int, log_dir: Path) -> dict[str
 
         log = log_dir / "bench-voila-preheated.log"
         with voila(args, log) as server:
+            # Voila logs "filled" when the pooled kernel has *started*; it then runs the
+            # notebook. Wait `settle` seconds more so each visit meets a kernel that has finished
+            # (what a manager meets who opens the page a while after the previous visitor).
             for i in range(runs):
-                _wait_count(log, filled, i + 1)  # the pool is full again
-                time.sleep(0.5)
+                _wait_count(log, filled, i + 1)
+                time.sleep(settle)
                 out["preheated"].append(visit(server.url + "/"))
             warm = b.new_context(viewport={"width": 1400, "height": 900})
+            _wait_count(log, filled, runs + 1)
+            time.sleep(settle)
             visit(server.url + "/", warm)  # fill the browser cache
             for i in range(runs):
                 _wait_count(log, filled, runs + 2 + i)
-                time.sleep(0.5)
+                time.sleep(settle)
                 out["preheated_warm_cache"].append(visit(server.url + "/", warm))
             # filter changes in the browser
             _wait_count(log, filled, 2 * runs + 2)
+            time.sleep(settle)
             page = warm.new_page()
             page.goto(server.url + "/")
             page.wait_for_selector(ROWS, timeout=120_000)
@@ -186,6 +194,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=200)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--settle", type=float, default=8.0, help="seconds for a refilled kernel")
     a = ap.parse_args()
     os.environ.setdefault("KAMLAB_HOME", tempfile.mkdtemp(prefix="kamlab-bench-home-"))
     print(machine())
@@ -206,7 +215,7 @@ def main() -> None:
         print(
             f"\n{a.people} people × 10 competencies, Chromium + Voila (kamlab dashboard), seconds:"
         )
-        res = in_browser(roster, scores, a.runs, out_dir)
+        res = in_browser(roster, scores, a.runs, out_dir, a.settle)
         for k, v in res.items():
             print(f"  {k:<22} median {median(v):6.3f} s   runs {[round(x, 3) for x in v]}")
     print(f"load average at end: {os.getloadavg()}")
