@@ -65,7 +65,7 @@ def test_e2_gp_rate(world: kamlab.World) -> None:
 
 
 def test_e3_largest_step(world: kamlab.World) -> None:
-    ts = _fy(world, "trade_spend", "ACC003", 2023)
+    ts = _fy(world, "trade_spend", "ACC005", 2024)
     by_type = ts.groupby(ts["spend_type"].astype(str))["amount_rmb"].sum()
     steps = {
         "off_invoice_discount": by_type.get("OFF_INVOICE", 0.0),
@@ -112,7 +112,7 @@ def test_e6_composite() -> None:
 def test_e7_red_indicators(world: kamlab.World) -> None:
     from kamlab.analysis.m1_scorecard import scorecard_view
 
-    v = scorecard_view(world, "ACC008", 1, 6)
+    v = scorecard_view(world, "ACC006", 1, 6)
     iv = v.indicators
     red = [
         k

@@ -7,11 +7,11 @@ chosen to differ from the graded M1 assessment (which works on other account-yea
 ==========  ===================================================================================
 M1-E1       TTS % of GS of DailyFresh East (ACC005) in FY2023 (fraction, ± 0.0005)
 M1-E2       GP % of NR of QuickStop (ACC007) in FY2023 (fraction, ± 0.0005)
-M1-E3       the largest deduction step of GrandHyper's (ACC003) FY2023 waterfall (step name)
+M1-E3       the largest deduction step of DailyFresh East's (ACC005) FY2024 waterfall (step name)
 M1-E4       pocket price per case of NeighbourMart West (ACC012) in FY2023 (RMB, ± 0.5 %)
 M1-E5       change in CC of ACC005 FY2023 if the off-invoice discount rises by 1 pp (RMB, ± 0.5 %)
 M1-E6       composite of the scorecard with given achievements (± 0.0005)
-M1-E7       which indicators are red for CornerPlus Central (ACC008), FY2023-P01 … P06, sell-in
+M1-E7       which indicators are red for CityMart South (ACC006), FY2023-P01 … P06, sell-in
 M1-E8       do listing fees paid to a retailer reduce net revenue? (True / False)
 ==========  ===================================================================================
 """
@@ -83,7 +83,7 @@ def _e3(answer: Any, world: Any) -> Verdict:
         return m
     if not isinstance(answer, str):
         return False, t("m1.step_as_text", steps=", ".join(DEDUCTION_STEPS))
-    expected = g2n_whatif(g2n_base(world, "ACC003", 2023)).largest_step
+    expected = g2n_whatif(g2n_base(world, "ACC005", 2024)).largest_step
     given = answer.strip().lower()
     if given in _step_names(expected):
         return True, ""
@@ -128,7 +128,7 @@ def _e7(answer: Any, world: Any) -> Verdict:
         return m
     if isinstance(answer, str) or not isinstance(answer, Iterable):
         return False, t("m1.as_list")
-    v = scorecard_view(world, "ACC008", "FY2023-P01", "FY2023-P06", "sell_in")
+    v = scorecard_view(world, "ACC006", "FY2023-P01", "FY2023-P06", "sell_in")
     expected = {
         str(k)
         for k, r in zip(v.indicators["indicator"], v.indicators["rag"], strict=True)
