@@ -86,9 +86,17 @@ def catalogue() -> dict[str, dict[str, str]]:
     return out
 
 
+def _saved(key: str) -> str | None:
+    """A saved setting, read from disk once per process (``t()`` is on every render path)."""
+    cache_key = f"saved:{key}"
+    if cache_key not in _state:
+        _state[cache_key] = _read_settings().get(key) or ""
+    return _state[cache_key] or None
+
+
 def get_language() -> str:
     """The current language code (``"en"`` or ``"zh"``)."""
-    lang = _state.get("lang") or os.environ.get("KAMLAB_LANG") or _read_settings().get("lang")
+    lang = _state.get("lang") or os.environ.get("KAMLAB_LANG") or _saved("lang")
     return lang if lang in LANGUAGES else "en"
 
 
@@ -103,7 +111,7 @@ def set_language(lang: str, *, persist: bool = True) -> None:
 
 def get_money_unit() -> str:
     """The current money unit: ``"yuan"`` (元) or ``"wan"`` (万元)."""
-    unit = _state.get("money_unit") or _read_settings().get("money_unit")
+    unit = _state.get("money_unit") or _saved("money_unit")
     return unit if unit in MONEY_UNITS else "yuan"
 
 
