@@ -344,7 +344,7 @@ class PlannerResult:
     plan: PlanResult
 
 
-_PROMO_SPEND = ("PROMO_SCAN_BACK", "PROMO_OFF_INVOICE", "DISPLAY_FEE")
+_PROMO_SPEND = ("PROMO_SCAN_BACK", "PROMO_OFF_INVOICE", "PROMO_LUMP_SUM", "DISPLAY_FEE", "DM_FEE")
 
 
 def _replay(

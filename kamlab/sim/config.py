@@ -187,6 +187,12 @@ class ModelParams:
     # audits (§3.9)
     audit_stores_per_account: int = 20
     audit_tt_per_region: int = 40
+    # annual plan and targets (§1.2): volume stretch U(0, max) per account-year; share gain
+    plan_stretch_max: float = 0.03  # [conv] (was U(0.02, 0.08))
+    plan_share_gain: float = 0.003  # [conv] planned value-share gain (0.3 points)
+    plan_error_sd: float = 0.03  # [conv] the planner's account-level volume forecast error
+    # simulated assessment scores (§3.10)
+    score_offset: float = 1.0  # [conv] logistic offset (SPEC §3.10: 0.5); see kamlab.sim.scores
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

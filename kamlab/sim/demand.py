@@ -14,7 +14,8 @@ after the event (60/40); cannibalisation takes 20% of incremental units from the
 SKUs of the brand at the account, pro rata to baseline; a competitor promotion at the account
 and category takes 10% of our sales that week.
 
-Knobs acting here: CHANNEL_MIX_DRIFT (channel multipliers in a region), DIVERSION (the
+Knobs acting here: CHANNEL_MIX_DRIFT (channel multipliers in a region: shoppers move between
+channels, so the market stage moves the competitors' sales with ours), DIVERSION (the
 source distributor's secondary sales include the diverted volume; target-region distributors
 lose 0.8 of it), COMPETITOR_PUSH (our demand at the account erodes; competitor promotions
 triple in frequency), PRICE_NONCOMPLIANCE (shelf price below agreed → demand via ε).
@@ -79,6 +80,9 @@ class Demand:
     promo_truth: pd.DataFrame  # per promotion row: inc_units, dip_units, cannib_units
     growth: np.ndarray  # (N,)
     price_gap_pair: np.ndarray | None = None  # (N, Te) PRICE_NONCOMPLIANCE gap per pair
+    promo_row_clean: np.ndarray | None = None  # (N, Te) row of the clean calendar or −1
+    mult_clean: np.ndarray | None = None  # (N, Te) M of the clean calendar (1 off promotion)
+    channel_mult: np.ndarray | None = None  # (A, Te) CHANNEL_MIX_DRIFT shift of shoppers
 
 
 def poisson_fixed(lam: np.ndarray, u: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -329,8 +333,8 @@ def build_demand(
         div_targets.append({"source": src, "regions": regions, "split": split})
     # channel-mix drift: scale the region's channels so the actual mix = plan + drift
     eff = promo_effects(p, master, promos, pair_index, pa, ps, lam, Te)
+    drift = np.ones((A, Te))
     if knobs.channel_drift:
-        drift = np.ones((A, Te))
         for d in knobs.channel_drift:
             _apply_channel_drift(d, master, exp_plan, lam * eff.factor, pa, ps, drift)
         lam = lam * drift[pa]
@@ -389,6 +393,9 @@ def build_demand(
         promo_truth=truth,
         growth=growth[pa, ps],
         price_gap_pair=gap[pa] if gap is not None and np.any(gap) else None,
+        promo_row_clean=eff_plan.row,
+        mult_clean=eff_plan.mult,
+        channel_mult=drift,
     )
 
 

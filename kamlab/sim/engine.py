@@ -26,6 +26,7 @@ from kamlab import __version__
 from kamlab.data.calendar import event_weeks, fiscal_calendar
 from kamlab.data.schemas import PUBLIC_TABLES, TRUTH_TABLES, conform
 from kamlab.data.world import World
+from kamlab.sim.annual_plan import build_targets, plan_volume_factor
 from kamlab.sim.audits import build_audits
 from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.demand import (
@@ -44,7 +45,6 @@ from kamlab.sim.people import People, apply_talent, build_contacts, build_people
 from kamlab.sim.plans import (
     Terms,
     build_mix_plan,
-    build_targets,
     build_terms,
     terms_table,
     tiers_table,
@@ -202,21 +202,6 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     # the budget is planned on the clean calendar (a knob's extra promotions are not in it)
     pc = st.extra["promos_clean"]
     plan_c = promo_plan(m, cfg.params, pc, dem.lam_clean / upc[:, None], dem.pair_index)
-    c_a = pc.rows["a"].to_numpy(dtype=np.int64) if len(pc.rows) else np.zeros(0, np.int64)
-    c_start = pc.rows["start"].to_numpy(dtype=np.int64) if len(pc.rows) else np.zeros(0, np.int64)
-    planned_cost_ay = np.zeros((A, len(years)))
-    for y, year in enumerate(years):
-        wk = np.flatnonzero(fy == year)
-        mm = (c_start >= wk[0]) & (c_start <= wk[-1])
-        np.add.at(planned_cost_ay[:, y], c_a[mm], plan_c.planned_cost[mm])
-    share_target = np.where(
-        m.acc_is_dist,
-        st.comp.tt_share0[m.acc_region].mean(axis=1) + 0.005,
-        st.comp.share0.mean(axis=1) + 0.005,
-    )
-    targets_annual, targets_period = build_targets(
-        cfg, m, terms, cal, exp_clean, pa, ps, planned_cost_ay, share_target
-    )
     mix_plan = build_mix_plan(m, cal, T, exp_clean, pa, ps)
     # LY base of the first fiscal year: expected GS one year earlier
     rng_p = stage_rng(cfg.seed, "PLANS", 3)
@@ -227,6 +212,13 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     g_acc += group_sum(pa, dem.growth, g_acc.shape[0])
     g_acc /= np.maximum(1, np.bincount(pa, minlength=A))
     growth_base_first = gs_first * np.exp(-g_acc) * rng_p.uniform(0.97, 1.03, size=A)
+    # the annual plan: expected clean outcome + stretch (kamlab.sim.annual_plan)
+    stretch, growth_base = _plan_inputs(st, growth_base_first, price)
+    owner_ids, kam_cost = _owner_costs(st)
+    targets_annual, targets_period = build_targets(
+        cfg.params, m, terms, cal_ext, T, st.ev_weeks, dem, st.comp, pc, plan_c, stretch,
+        growth_base, kam_cost, owner_ids,
+    )  # fmt: skip
     # ---- stage 9: trade spend and CTS ------------------------------------------------------------
     rep("trade spend", 0.55)
     stuff_T = st.weekly.stuff_extra[:, :T]
@@ -238,7 +230,7 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     # free what no later stage reads (keeps the large preset's memory down)
     del exp_clean
     _free(out, "aged_new")
-    _free(dem, "planned_lift", "factor_clean_promo", "exp_plan")
+    _free(dem, "planned_lift", "factor_clean_promo", "exp_plan", "promo_row_clean", "mult_clean")
     _free(st.weekly.inputs, "F", "extra", "fc_mult2", "keep_frac")
     _free(st.weekly, "fwd_extra")
     # ---- public transaction tables ----------------------------------------------------------------
@@ -495,6 +487,35 @@ def simulate(cfg: SimConfig, progress: Progress = None) -> World:
     _validate(world)
     rep("done", 1.0)
     return world
+
+
+def _plan_inputs(
+    st: SimState, growth_base_first: np.ndarray, price: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Planned ÷ expected volume (A, Y) per account and fiscal year of the extended calendar
+    (:func:`kamlab.sim.annual_plan.plan_volume_factor`) and each year's growth-rebate base: the first year's expected LY GS, then the
+    previous year's actual GS (the last world year's for the year after the world)."""
+    cfg, m, dem = st.cfg, st.master, st.dem
+    assert st.out is not None
+    A, T = m.n_acc, cfg.n_weeks
+    years_ext = list(dict.fromkeys(st.cal.fiscal_year.to_numpy().tolist()))
+    stretch = plan_volume_factor(cfg.seed, cfg.params, A, len(years_ext))
+    fy = st.cal.fiscal_year.to_numpy()[:T]
+    gs_actual = np.zeros((A, T))
+    gs_actual += group_sum(dem.pair_a, st.out.shipped * price[:, None], A)
+    growth_base = np.zeros((A, len(years_ext)))
+    growth_base[:, 0] = growth_base_first
+    for y in range(1, len(years_ext)):
+        growth_base[:, y] = gs_actual[:, fy == years_ext[y - 1]].sum(axis=1)
+    return stretch, growth_base
+
+
+def _owner_costs(st: SimState) -> tuple[np.ndarray, np.ndarray]:
+    """(owner id, owner's yearly cost) per account (the owner at the world's end)."""
+    owner_ids = st.master.accounts["kam_id"].astype(str).to_numpy()
+    kam = st.people.kam
+    cost = dict(zip(kam.kam_id.astype(str), kam.cost_rmb_year.astype(float), strict=True))
+    return owner_ids, np.array([cost.get(o, 0.0) for o in owner_ids])
 
 
 def _free(obj: object, *names: str) -> None:

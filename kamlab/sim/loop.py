@@ -197,6 +197,7 @@ class LoopInputs:
     dc_gain: float = 0.5
     external_atp: np.ndarray | None = None  # (S, W): use this ATP instead of the DC model
     fixed_orders: np.ndarray | None = None  # (N, W): explicit sell-in instead of the policy
+    track_shortfall: bool = False  # record allocation shortfall and service cuts (out.extra)
 
 
 @dataclass
@@ -261,6 +262,11 @@ def run_loop(inp: LoopInputs, state: LoopState, n_weeks: int) -> LoopOutputs:
         dc_aged=np.zeros((S, W), f64),
     )
     acc, sku = inp.acc, inp.sku
+    # a replay records the allocation shortfall and the service cuts apart
+    track = inp.track_shortfall
+    if track:
+        out.extra["supply_short"] = np.zeros((N, W))
+        out.extra["service_cut"] = np.zeros((N, W))
     plan_left = np.zeros(N)  # month-end push: the period plan
     has_push = bool(inp.push_frac.any())
     rows = np.arange(N)
@@ -309,11 +315,15 @@ def run_loop(inp: LoopInputs, state: LoopState, n_weeks: int) -> LoopOutputs:
         # 4. allocation
         shipped, ratio = allocate(O, sku, atp)
         reason = np.where(shipped < O, REASON_SUPPLY, REASON_NONE).astype(np.int8)
+        if track:
+            out.extra["supply_short"][:, t] = O - shipped
         keep = inp.keep_frac[:, t]
         cut = keep < 1.0
         if cut.any():
             s2 = np.floor(shipped * keep + 1e-9)
             reason = np.where(cut & (s2 < shipped) & (reason == REASON_NONE), REASON_ALLOC, reason)
+            if track:
+                out.extra["service_cut"][:, t] = np.where(cut, shipped - s2, 0.0)
             shipped = np.where(cut, s2, shipped)
         hold = inp.credit_hold[acc, t] & (O > 0)
         if hold.any():

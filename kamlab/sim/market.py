@@ -39,6 +39,90 @@ def _split(mt: bool) -> np.ndarray:
     return np.array([a, b, pl, 1.0 - a - b - pl])
 
 
+def _clean_shape(
+    master: Master, dem: Demand, T: int, weeks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clean baseline value at RSP (no growth, no promotions) per pair over ``weeks``, its
+    account × category first-year mean ``first`` (A, C) and its shape ``shape / first``."""
+    A, C = master.n_acc, len(CATEGORIES)
+    pa, ps = dem.pair_a, dem.pair_s
+    key = pa * C + master.sku_cat[ps]
+    t_all = np.arange(max(int(weeks.max()) + 1 if len(weeks) else 0, min(52, T)))
+    base_all = (
+        dem.lam_clean[:, : len(t_all)]
+        * master.sku_rsp[ps][:, None]
+        / np.exp(dem.growth[:, None] * t_all[None, :] / 52.0)
+    )
+    shape = np.zeros((A * C, len(t_all)))
+    shape += group_sum(key, base_all, shape.shape[0])
+    shape = shape.reshape(A, C, len(t_all))
+    first = shape[:, :, : min(52, T)].mean(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape_n = np.where(first[:, :, None] > 0, shape / first[:, :, None], 0.0)
+    return base_all[:, weeks], first, shape_n[:, :, weeks]
+
+
+def ka_competitor_values(
+    master: Master,
+    comp: Competition,
+    first: np.ndarray,
+    shape_n: np.ndarray,
+    inc_val: np.ndarray,
+    weeks: np.ndarray,
+    *,
+    expected: bool = False,
+    comp_promo_prob: float = 0.15,
+    channel_mult: np.ndarray | None = None,
+) -> np.ndarray:
+    """(A, C, 4, W) competitor values (COMP_A, COMP_B, PRIVATE_LABEL, OTHERS) at the KA accounts.
+
+    Each competitor's value = our first-year clean value × (1 − s0)/s0 × its split × the clean
+    season shape × its trend (category growth ± its deviation) × noise, lifted in its promotion
+    weeks through the category elasticity, raised by a COMPETITOR_PUSH, minus the half of our
+    non-cannibalised promotional increment ``inc_val`` (A, C, W) that comes from brand switching.
+    ``expected=True`` gives the plan's expectation: no noise, competitors on the category trend,
+    each owner's promotions at their average lift (probability ``comp_promo_prob`` / 3 per week,
+    depth U(0.15, 0.25)) and no push (a knob is in nobody's plan).
+    """
+    A, C, W = master.n_acc, len(CATEGORIES), len(weeks)
+    g_cat = np.array([CATEGORY_PARAMS[c][6] for c in CATEGORIES])
+    eps_cat = np.array([CATEGORY_PARAMS[c][3] for c in CATEGORIES])
+    chan = np.array([CHANNELS[c] for c in master.acc_channel])
+    tw = weeks.astype(float)
+    # E[(1 − d)^ε] for d ~ U(0.15, 0.25), per category
+    e1 = eps_cat + 1.0
+    mean_lift = (np.power(0.85, e1) - np.power(0.75, e1)) / (0.10 * e1)
+    out = np.zeros((A, C, 4, W))
+    s0 = comp.share0
+    for a in np.flatnonzero(~master.acc_is_dist):
+        split = _split(chan[a] != "EC")
+        total0 = first[a] * (1.0 - s0[a]) / s0[a]  # (C,)
+        for o in range(4):
+            dev = np.zeros(C) if expected else comp.trend[a, :, o]
+            trend = np.exp((g_cat + dev)[:, None] * tw[None, :] / 52.0)
+            v = total0[:, None] * split[o] * shape_n[a] * trend
+            if expected:
+                if o < 3:
+                    v = v * (1.0 + comp_promo_prob / 3.0 * (mean_lift[:, None] - 1.0))
+            else:
+                v = v * comp.noise[a, :, o][:, weeks]
+                if o < 3:
+                    promo = comp.promo[a][:, weeks] & (comp.promo_owner[a][:, weeks] == o)
+                    lift = np.power(1.0 - comp.promo_depth[a][:, weeks], eps_cat[:, None])
+                    v = np.where(promo, v * lift, v)
+            out[a, :, o] = v
+        if not expected:
+            out[a] *= (1.0 + comp.push_x[a] * comp.push[a][weeks])[None, None, :]
+            if channel_mult is not None:  # shoppers changing channel take every brand along
+                out[a] *= channel_mult[a][weeks][None, None, :]
+        tot = out[a].sum(axis=1)  # (C, W)
+        take = 0.5 * inc_val[a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(tot > 0, np.minimum(0.7, take / tot), 0.0)
+        out[a] *= (1.0 - frac)[:, None, :]
+    return out
+
+
 def build_market(
     master: Master,
     cal: pd.DataFrame,
@@ -69,17 +153,7 @@ def build_market(
     ours_units = ours_units.reshape(A, C, T)
     ours_vol = ours_vol.reshape(A, C, T)
     # clean baseline value shape per account × category (no growth, no promotions)
-    base_clean = (
-        dem.lam_clean[:, :T]
-        * master.sku_rsp[ps][:, None]
-        / np.exp(dem.growth[:, None] * t[None, :] / 52.0)
-    )
-    shape = np.zeros((A * C, T))
-    shape += group_sum(key, base_clean, shape.shape[0])
-    shape = shape.reshape(A, C, T)
-    first = shape[:, :, : min(52, T)].mean(axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shape_n = np.where(first[:, :, None] > 0, shape / first[:, :, None], 0.0)
+    base_clean, first, shape_n = _clean_shape(master, dem, T, np.arange(T))
     # our non-cannibalised incremental value (brand switching source)
     inc_val = np.zeros((A * C, T))
     inc = dem.lam[:, :T] * (dem.mult[:, :T] - 1.0) * 0.8 * price
@@ -90,28 +164,11 @@ def build_market(
         p_unit = np.where(ours_units.sum(2) > 0, ours_val.sum(2) / ours_units.sum(2), 1.0)
         v_unit = np.where(ours_units.sum(2) > 0, ours_vol.sum(2) / ours_units.sum(2), 0.5)
     g_cat = np.array([CATEGORY_PARAMS[c][6] for c in CATEGORIES])
-    eps_cat = np.array([CATEGORY_PARAMS[c][3] for c in CATEGORIES])
     chan = np.array([CHANNELS[c] for c in master.acc_channel])
     ka = np.flatnonzero(~master.acc_is_dist)
-    comp_val = np.zeros((A, C, 4, T))
-    s0 = comp.share0
-    for a in ka:
-        split = _split(chan[a] != "EC")
-        total0 = first[a] * (1.0 - s0[a]) / s0[a]  # (C,)
-        for o in range(4):
-            trend = np.exp((g_cat[:, None] + comp.trend[a, :, o][:, None]) * t[None, :] / 52.0)
-            v = total0[:, None] * split[o] * shape_n[a] * trend * comp.noise[a, :, o, :T]
-            if o < 3:
-                promo = comp.promo[a, :, :T] & (comp.promo_owner[a, :, :T] == o)
-                lift = np.power(1.0 - comp.promo_depth[a, :, :T], eps_cat[:, None])
-                v = np.where(promo, v * lift, v)
-            comp_val[a, :, o] = v
-        comp_val[a] *= (1.0 + comp.push_x[a] * comp.push[a, :T])[None, None, :]
-        tot = comp_val[a].sum(axis=1)  # (C, T)
-        take = 0.5 * inc_val[a]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(tot > 0, np.minimum(0.7, take / tot), 0.0)
-        comp_val[a] *= (1.0 - frac)[:, None, :]
+    comp_val = ka_competitor_values(
+        master, comp, first, shape_n, inc_val, np.arange(T), channel_mult=dem.channel_mult
+    )
     rel = np.array([PRICE_REL[o] for o in OWNERS[1:]])
     # --- market_account_week --------------------------------------------------------------------
     frames = []
@@ -206,6 +263,12 @@ def build_market(
         sk = master.sku_cat == c
         ours_first[:, c] = tt_val_s[:, sk, : min(52, T)].sum(axis=1).mean(axis=1)
     split_tt = _split(False)
+    # a CHANNEL_MIX_DRIFT's shift of shoppers into or out of traditional trade moves the
+    # competitors' TT sales with ours (the region's distributors share one multiplier)
+    tt_mult = np.ones((R, T))
+    if dem.channel_mult is not None:
+        for a in np.flatnonzero(master.acc_is_dist):
+            tt_mult[master.acc_region[a]] = dem.channel_mult[a, :T]
     for r in range(R):
         for c in range(C):
             s_0 = comp.tt_share0[r, c]
@@ -214,7 +277,7 @@ def build_market(
                 if split_tt[o] == 0:
                     continue
                 trend = np.exp((g_cat[c] - 0.02 + comp.trend[0, c, o]) * t / 52.0)
-                v = total0 * split_tt[o] * shape_tt[r, c] * trend
+                v = total0 * split_tt[o] * shape_tt[r, c] * trend * tt_mult[r]
                 val[2, r, c, o + 1] = by_period(v)
                 tot_v, tot_q = val[2, r, c, 0].sum(), vol[2, r, c, 0].sum()
                 per_vol = tot_v / tot_q if tot_q > 0 else 1.0
@@ -290,3 +353,77 @@ def build_market(
     mrp = mrp.sort_values(["_r", "_g", "_c", "period_key", "_o"], kind="mergesort")
     mrp = mrp.drop(columns=["_r", "_g", "_c", "_o"])
     return maw, mrp
+
+
+def expected_value_share(
+    master: Master,
+    dem: Demand,
+    comp: Competition,
+    T: int,
+    units: np.ndarray,
+    price: np.ndarray,
+    inc_units: np.ndarray,
+    ranges: list[np.ndarray],
+    comp_promo_prob: float,
+) -> np.ndarray:
+    """(A, len(ranges)) the plan's expected value share of each account over each week range.
+
+    ``units``, ``price`` (incl. VAT) and ``inc_units`` (our non-cannibalised promotional
+    increment) are the plan's expected sell-out per pair × week over the extended horizon. Key
+    accounts: our value / (ours + :func:`ka_competitor_values` with ``expected=True``), the
+    market the retailer's POS data reports. Distributors: our value share of traditional trade in
+    their region (in-region offtake of the region's distributors; competitors on the category
+    trend, anchored on our expected first-year value as the market stage anchors them on the
+    realised one).
+    """
+    A, C = master.n_acc, len(CATEGORIES)
+    pa, ps = dem.pair_a, dem.pair_s
+    cat = master.sku_cat[ps]
+    key = pa * C + cat
+    Te = units.shape[1]
+    weeks = np.arange(Te)
+    val = np.zeros((A * C, Te))
+    val += group_sum(key, units * price, val.shape[0])
+    val = val.reshape(A, C, Te)
+    inc = np.zeros((A * C, Te))
+    inc += group_sum(key, inc_units * 0.8 * price, inc.shape[0])
+    inc = inc.reshape(A, C, Te)
+    _, first, shape_n = _clean_shape(master, dem, T, weeks)
+    comp_v = ka_competitor_values(
+        master, comp, first, shape_n, inc, weeks, expected=True, comp_promo_prob=comp_promo_prob
+    ).sum(axis=2)  # (A, C, Te)
+    out = np.full((A, len(ranges)), np.nan)
+    for k, wk in enumerate(ranges):
+        o = val[:, :, wk].sum(axis=(1, 2))
+        c = comp_v[:, :, wk].sum(axis=(1, 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, k] = np.where(o + c > 0, o / (o + c), np.nan)
+    # distributors: traditional trade of their region
+    R = len(master.region_ids)
+    g_cat = np.array([CATEGORY_PARAMS[c][6] for c in CATEGORIES])
+    dp = np.flatnonzero(master.acc_is_dist[pa])
+    if len(dp) == 0:
+        return out
+    reg = master.acc_region[pa[dp]]
+    rsp_val = units[dp] * master.sku_rsp[ps[dp]][:, None]
+    ours = np.zeros((R, C, Te))
+    np.add.at(ours, (reg, cat[dp]), rsp_val)
+    base = dem.lam_clean[dp, :Te] * master.sku_rsp[ps[dp]][:, None]
+    base = base / np.exp(dem.growth[dp][:, None] * weeks[None, :] / 52.0)
+    clean = np.zeros((R, C, Te))
+    np.add.at(clean, (reg, cat[dp]), base)
+    n1 = min(52, T)
+    first_c = clean[:, :, :n1].mean(axis=2)
+    ours_first = ours[:, :, :n1].mean(axis=2)
+    s0 = comp.tt_share0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(first_c[:, :, None] > 0, clean / first_c[:, :, None], 0.0)
+        total0 = np.where(s0 > 0, ours_first * (1.0 - s0) / s0, 0.0)
+    comp_tt = total0[:, :, None] * shape * np.exp((g_cat - 0.02)[None, :, None] * weeks / 52.0)
+    for a in np.flatnonzero(master.acc_is_dist):
+        r = master.acc_region[a]
+        for k, wk in enumerate(ranges):
+            o = ours[r][:, wk].sum()
+            c = comp_tt[r][:, wk].sum()
+            out[a, k] = o / (o + c) if o + c > 0 else np.nan
+    return out

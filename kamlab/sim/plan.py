@@ -4,8 +4,9 @@ The replay is the world's own models called again for one account and one quarte
 demand model (λ continues beyond the world with its season, events, growth and any scenario
 still acting), the promotion response (:func:`kamlab.sim.demand.promo_effects`), the
 retailer's order policy, allocation against the account's share of capacity, delivery, sell-out
-and FIFO stock (:func:`kamlab.sim.loop.run_loop`), and the trade-spend rules — starting from
-the world's own closing stock and stock ages. The world's model state is rebuilt from its
+and FIFO stock (:func:`kamlab.sim.loop.run_loop`), and the trade-spend rules of the ledger
+(:mod:`kamlab.sim.spend`, the same functions) — starting from the world's own closing stock and
+stock ages. Its targets are the annual plan of the quarter (:mod:`kamlab.sim.annual_plan`). The world's model state is rebuilt from its
 ``meta["config"]`` (cached), so only simulated worlds can be replayed.
 """
 
@@ -21,17 +22,35 @@ import pandas as pd
 
 from kamlab import metrics as km
 from kamlab.data.world import World
+from kamlab.sim.annual_plan import ExpectedPlan, expected_plan, plan_volume_factor
 from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.demand import poisson_fixed, promo_effects
 from kamlab.sim.engine import SimState, build_state
 from kamlab.sim.loop import LoopInputs, LoopState, run_loop
 from kamlab.sim.master import CHANNEL_PARAMS, CHANNELS
-from kamlab.sim.promotions import MAX_DEPTH, PromoCalendar, consumer_depth, row_multiplier
-from kamlab.sim.spend import MERCH_RATE
+from kamlab.sim.promotions import MAX_DEPTH, PromoCalendar, promo_plan, row_multiplier
+from kamlab.sim.spend import (
+    FINANCING_RATE,
+    aged_stock_clearance,
+    cts_drivers,
+    event_display_fee,
+    event_dm_fee,
+    growth_rebate,
+    listing_fee,
+    lump_sum_fees,
+    on_invoice_discount,
+    otif_penalty,
+    promo_variable_spend,
+    rate_on_gs,
+    split_over_rows,
+    target_rebate,
+)
 
 __all__ = ["PLAN_KEYS", "PlanResult", "simulate_plan"]
 
 HORIZON = 13
+#: weeks-of-cover health band per channel (SPEC §3.14)
+WOC_BANDS = {"HYPER": (2, 4), "SUPER": (2, 4), "CVS": (1, 2.5), "EC": (2, 4), "DIST": (3, 6)}
 PLAN_KEYS = ("promotions", "terms", "shipments_policy", "budget")
 _MECHANICS = ("TPR", "MULTIBUY", "BOGO", "GWP", "DISPLAY_ONLY", "EC_COUPON", "TRADE_DEAL")
 _DISPLAYS = ("NONE", "ENDCAP", "FLOOR_STACK")
@@ -66,8 +85,11 @@ class PlanResult:
     ``scorecard``: the §2.18 five indicators (actual, target, achievement) with ``composite`` and
     ``rag``. ``kpis``: headline numbers (``tts_rate``, ``cc_rate``, ``nr``, ``cc``, ``gs``,
     ``woc_end``, ``woc_mean``, ``lws``, ``lws_max``, ``case_fill``, ``line_otif``,
-    ``value_share``, ``budget``, ``budget_used``, ``capacity_short_cases``, ``nr_ly``,
-    ``cc_rate_ly``, ``tts_rate_cap``, ``woc_band``).
+    ``value_share``, ``budget``, ``budget_used``, ``cases_ordered``, ``capacity_short_cases``
+    (every ordered case not shipped), ``supply_short_cases`` (not supplied by the allocation
+    from the account's share of capacity — the capacity-feasibility measure),
+    ``service_cut_cases`` (cut by a deprioritised service), ``nr_ly``, ``cc_rate_ly``,
+    ``tts_rate_cap``, ``woc_band``, ``nr_target``, ``cc_target``).
     """
 
     account_id: str
@@ -127,11 +149,18 @@ def _need(df: pd.DataFrame, key: str, cols: tuple[str, ...]) -> None:
         raise ValueError(f"plan[{key!r}] is missing column(s) {', '.join(missing)}.")
 
 
-def _nonneg(df: pd.DataFrame, key: str, col: str, hi: float | None = None) -> None:
+def _nonneg(
+    df: pd.DataFrame, key: str, col: str, hi: float | None = None, blank_ok: bool = False
+) -> None:
     if col not in df.columns:
         return
     x = pd.to_numeric(df[col], errors="coerce")
-    for i in np.flatnonzero(x.isna().to_numpy() | (x < 0).to_numpy()):
+    bad = (x < 0).to_numpy().copy()
+    if blank_ok:  # a blank cell means "the default rule"; text is still an error
+        bad |= x.isna().to_numpy() & df[col].notna().to_numpy()
+    else:
+        bad |= x.isna().to_numpy()
+    for i in np.flatnonzero(bad):
         raise ValueError(
             f"{_row_name(key, i, df)}: {col} = {df.at[i, col]!r} must be a number ≥ 0."
         )
@@ -189,7 +218,7 @@ def _validate_plan(
                         f"{name}: {col} {pr.at[i, col]!r} is not one of {', '.join(allowed)}."
                     )
         for col in ("funding_per_case", "fixed_fee_rmb", "planned_uplift_pct"):
-            _nonneg(pr, "promotions", col)
+            _nonneg(pr, "promotions", col, blank_ok=True)
         order = pr.sort_values(["sku_id", "start_week"], kind="mergesort")
         prev: dict[str, tuple[int, int]] = {}
         for i, r in order.iterrows():
@@ -253,10 +282,14 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
     - ``promotions``: one row per promoted SKU — ``sku_id``, ``start_week``, ``end_week``
       (week ids ``T … T+12``, T = the world's number of weeks), ``depth_pct`` (0–0.5), optional
       ``mechanic`` (default TPR), ``display_type`` (NONE / ENDCAP / FLOOR_STACK), ``feature``
-      (NONE / DM / APP_BANNER), ``funding_per_case`` (default: the world's scan-back rule),
-      ``fixed_fee_rmb`` (default: display and DM fees from the terms), ``planned_uplift_pct``
-      (what the retailer orders for; default: the true expected uplift). No overlaps per SKU.
-      Without this key the world's PLANNED promotions for those weeks run.
+      (NONE / DM / APP_BANNER), ``event_group_id`` (rows of one event share its display and
+      DM fees; without it, rows with the same weeks, mechanic, display and feature form one
+      event), ``funding_per_case`` (default: the world's scan-back rule), ``fixed_fee_rmb``
+      (the row's share of the event's fees; default: the display fee per store and period ×
+      stores taking a display × periods, plus one DM fee per featured event, split over the
+      event's rows), ``planned_uplift_pct`` (what the retailer orders for; default: the true
+      expected uplift). No overlaps per SKU. Without this key the world's PLANNED promotions
+      for those weeks run; an empty table means no promotions.
     - ``terms``: one row of §1.2 trade-terms columns (``on_invoice_discount_pct``,
       ``unconditional_rebate_pct``, fees, ``payment_terms_days``, KPIs …); missing columns keep
       the account's current terms.
@@ -264,17 +297,24 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
       the retailer's order-up-to policy, or ``week_id``, ``cases`` (and optionally ``sku_id``)
       for an explicit weekly sell-in (without ``sku_id`` the cases are split over the SKUs in
       proportion to expected demand).
-    - ``budget``: ``trade_budget_rmb`` for the quarter (default: the account's budget for the
-      same periods last year × 1.05).
+    - ``budget``: ``trade_budget_rmb`` for the quarter (default: the annual plan's trade budget
+      of these 13 weeks).
 
     Bad plans raise ``ValueError`` naming the row: unknown or unlisted SKUs, overlapping
     promotions, depths outside 0–0.5, negative amounts. The same world, account, plan and
     ``seed`` always give the same result.
 
-    Targets (§2.18 scorecard): revenue and profit = the account's NR and CC targets of the same
-    fiscal periods last year × 1.05; share = its value-share target; execution = its
-    perfect-store target; fill rate = the case-fill KPI. ``kpis`` also carries last year's
-    actual NR and CC% of the same weeks (``nr_ly``, ``cc_rate_ly``) for plan constraints.
+    Trade spend follows the ledger's rules (:mod:`kamlab.sim.spend`, the same functions);
+    cost-to-serve counts freight, order handling, merchandising, the owner's KAM cost (its
+    yearly cost × the account's share of the owner's planned net revenue, ÷ 52 per week) and
+    financing, as the scorecard does. Targets (§2.18 scorecard): revenue and profit = the annual
+    plan of these 13 weeks (:func:`kamlab.sim.annual_plan.expected_plan`: the clean model's
+    expected NR and CC with the account's stretch — what the company planned for the quarter);
+    share = its value-share target; execution = its perfect-store target; fill rate = the
+    case-fill KPI. ``kpis`` also carries last year's actual NR and CC% of the same weeks
+    (``nr_ly``, ``cc_rate_ly``), ``capacity_short_cases`` (every ordered case not shipped),
+    ``supply_short_cases`` (cases the allocation could not supply from the account's share of
+    capacity) and ``service_cut_cases`` (lines cut by a deprioritised service, a scenario).
 
     >>> from kamlab.sim import SimConfig, simulate
     >>> w = simulate(SimConfig.preset("small", seed=11, scenarios="none"))
@@ -330,6 +370,10 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
     pair_index = np.full_like(dem.pair_index, -1)
     pair_index[a, skus_a] = np.arange(n)
     eff = promo_effects(p, m, cal_rows, pair_index, np.full(n, a), skus_a, lam, Te)
+    # the rows' funding, fees and lump sums by the world's rules (kamlab.sim.promotions/spend)
+    pplan = promo_plan(m, p, cal_rows, lam / upc[:, None], pair_index)
+    given = rows["funding"].to_numpy(dtype=float) if len(rows) else np.zeros(0)
+    funding = np.where(np.isfinite(given), given, pplan.funding_per_case)
     cat = m.sku_cat[skus_a]
     comp_f = np.where(st.comp.promo[a, cat, :Te], p.comp_promo_effect, 1.0)
     factor = (eff.factor * comp_f)[:, T:]
@@ -392,10 +436,11 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
     )
     mine = (lam_h * factor / upc[:, None]).sum(axis=1)
     share_cap = np.divide(mine, tot[skus_a], out=np.ones(n), where=tot[skus_a] > 0)
-    atp = (
-        inp_w.capacity[skus_a, T:Te] * share_cap[:, None]
-        + 0.5 * inp_w.mean_demand[skus_a, T:Te] * share_cap[:, None]
-    )
+    # the account's share of each SKU's capacity, DC stock and stock target: production and
+    # allocation run by the world's rules (kamlab.sim.loop.plan_production / allocate)
+    es = st.weekly.state
+    cap_h = inp_w.capacity[skus_a, T:Te] * share_cap[:, None]
+    mean_h = inp_w.mean_demand[skus_a, T:Te] * share_cap[:, None]
     # ---- delivery and service --------------------------------------------------------------------
     c6 = st.people.levels[st.people.owner[a], 5]
     p_ot = CHANNEL_PARAMS[CHANNELS[m.acc_channel[a]]][4] + 0.01 * (c6 - 2)
@@ -407,13 +452,12 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
     on_time = u_ot < np.clip(p_ot, 0, 1)
     days_late = np.where(on_time, 0, 1 + poisson_fixed(np.full(H, p.late_poisson), u_late, z_late))
     # ---- opening state: the world's end of week T−1 ----------------------------------------------
-    es = st.weekly.state
     state = LoopState(
         inv=es.inv[prs].copy(),
         coh=es.coh[prs].copy(),
         pending=es.pending[prs].copy(),
-        dc=np.zeros(n),
-        dc_coh=np.zeros((n, es.dc_coh.shape[1])),
+        dc=es.dc[skus_a] * share_cap,
+        dc_coh=es.dc_coh[skus_a] * share_cap[:, None],
     )
     moq = np.full(n, p.moq_dist if m.acc_is_dist[a] else p.moq_ka, dtype=float)
     inputs = LoopInputs(
@@ -434,16 +478,19 @@ def simulate_plan(world: World, account_id: str, plan: dict[str, Any], seed: int
         late_next_week=(days_late >= 3)[None, :],
         credit_hold=np.zeros((1, H), dtype=bool),
         keep_frac=keep,
-        capacity=atp,
-        mean_demand=np.zeros((n, H)),
+        capacity=cap_h,
+        mean_demand=mean_h,
         dc_third_life=m.sku_shelf_life[skus_a] / 3.0,
         alpha=p.order_alpha,
-        external_atp=atp,
+        prod_mult=p.prod_forecast_mult,
+        dc_target_weeks=p.dc_target_weeks,
+        dc_gain=p.dc_gain,
         fixed_orders=fixed,
+        track_shortfall=True,
     )
     out = run_loop(inputs, state, H)
-    return _result(world, st, a, account_id, prs, skus_a, weeks, out, rows, eff, demand_units,
-                   on_time, days_late, price, cogs, upc, cur, pl["budget"])  # fmt: skip
+    return _result(world, st, a, account_id, skus_a, weeks, out, rows, eff, pplan, funding,
+                   demand_units, on_time, price, cogs, upc, cur, pl["budget"], prs)  # fmt: skip
 
 
 def _check_world_matches(world: World, st: SimState, a: int, prs: np.ndarray) -> None:
@@ -464,7 +511,13 @@ def _check_world_matches(world: World, st: SimState, a: int, prs: np.ndarray) ->
 def _plan_rows(
     st: SimState, a: int, pr: pd.DataFrame | None, terms: dict, weeks: range
 ) -> pd.DataFrame:
-    """Promotion rows in the simulator's internal format for the replay weeks."""
+    """Promotion rows in the simulator's internal format for the replay weeks.
+
+    A plan's rows are grouped into events (``event_group_id``, else same weeks, mechanic,
+    display and feature); each event's display and DM fees (:func:`kamlab.sim.spend.
+    event_display_fee`, :func:`~kamlab.sim.spend.event_dm_fee`) are split evenly over its rows,
+    as the world books its own events; a row's ``fixed_fee_rmb`` replaces its share.
+    """
     m, p = st.master, st.cfg.params
     cols = ["a", "s", "start", "end", "mechanic", "depth", "display", "feature", "display_fee",
             "dm_fee", "event_code", "created", "cancelled", "rho", "fwd", "bias", "extra",
@@ -480,39 +533,71 @@ def _plan_rows(
         return pd.DataFrame(columns=cols)
     rng = stage_rng(st.cfg.seed, "PLAN_REPLAY", 0, a)
     sku_ids = m.sku_ids.tolist()
-    stores = float(m.acc_outlets[a])
-    dshare = float(m.display_share(p)[a])
-    out = []
-    for i, r in pr.iterrows():
-        disp = (
-            str(r.get("display_type", "NONE"))
-            if pd.notna(r.get("display_type", "NONE"))
-            else "NONE"
-        )
-        feat = str(r.get("feature", "NONE")) if pd.notna(r.get("feature", "NONE")) else "NONE"
-        dur = int(r.end_week) - int(r.start_week) + 1
-        n_per = int(np.ceil(dur / 4))
-        fee = {"ENDCAP": float(terms["endcap_fee_per_store_period"]),
-               "FLOOR_STACK": float(terms["floorstack_fee_per_store_period"])}.get(disp, 0.0)  # fmt: skip
-        fixed = fee * round(dshare * stores) * n_per + (
-            float(terms["dm_fee_per_issue"]) if feat != "NONE" else 0.0
-        )
-        if "fixed_fee_rmb" in pr.columns and pd.notna(r.get("fixed_fee_rmb")):
-            fixed = float(r.fixed_fee_rmb)
-        out.append(
-            {
-                "a": a, "s": sku_ids.index(str(r.sku_id)), "start": int(r.start_week),
-                "end": int(r.end_week), "mechanic": str(r.get("mechanic", "TPR") or "TPR"),
-                "depth": float(r.depth_pct), "display": disp, "feature": feat,
-                "display_fee": fixed, "dm_fee": 0.0, "event_code": None,
-                "created": weeks.start - 1, "cancelled": False,
-                "rho": 0.10 + 0.20 * float(rng.random()), "fwd": 0.5 + float(rng.random()),
-                "bias": 1.0, "extra": 0.0, "event_group": int(i) + 1,
-                "funding": float(r.funding_per_case) if "funding_per_case" in pr.columns
-                and pd.notna(r.get("funding_per_case")) else np.nan,
-            }
-        )  # fmt: skip
-    rows = pd.DataFrame(out, columns=cols)
+
+    def text(col: str, default: str) -> np.ndarray:
+        if col not in pr.columns:
+            return np.full(len(pr), default, dtype=object)
+        v = pr[col].astype(object).where(pr[col].notna(), default).astype(str).to_numpy()
+        return np.where(v == "", default, v)
+
+    mech = text("mechanic", "TPR")
+    disp = text("display_type", "NONE")
+    feat = text("feature", "NONE")
+    start = pr["start_week"].astype(int).to_numpy()
+    end = pr["end_week"].astype(int).to_numpy()
+    if "event_group_id" in pr.columns and pr["event_group_id"].notna().all():
+        ev_key = pr["event_group_id"].astype(str).tolist()
+    else:
+        ev_key = [f"{s}|{e}|{mc}|{d}|{f}" for s, e, mc, d, f in zip(start, end, mech, disp, feat,
+                                                                 strict=True)]  # fmt: skip
+    ev_ids = pd.factorize(pd.Series(ev_key))[0]
+    disp_fee = event_display_fee(
+        disp, float(terms["endcap_fee_per_store_period"]),
+        float(terms["floorstack_fee_per_store_period"]), float(m.acc_outlets[a]),
+        float(m.display_share(p)[a]), end - start + 1,
+    )  # fmt: skip
+    dm_fee = event_dm_fee(feat, float(terms["dm_fee_per_issue"]))
+    disp_row = split_over_rows(ev_ids, disp_fee)
+    dm_row = split_over_rows(ev_ids, dm_fee)
+    if "fixed_fee_rmb" in pr.columns:
+        # a given fee replaces the row's share, booked as display and DM in the rule's
+        # proportions (all display when the rule charges nothing)
+        given = pd.to_numeric(pr["fixed_fee_rmb"], errors="coerce").to_numpy(dtype=float)
+        has = np.isfinite(given)
+        tot = disp_row + dm_row
+        w_dm = np.divide(dm_row, tot, out=np.zeros(len(pr)), where=tot > 0)
+        disp_row = np.where(has, given * (1.0 - w_dm), disp_row)
+        dm_row = np.where(has, given * w_dm, dm_row)
+    fund = (
+        pd.to_numeric(pr["funding_per_case"], errors="coerce").to_numpy(dtype=float)
+        if "funding_per_case" in pr.columns
+        else np.full(len(pr), np.nan)
+    )
+    u = rng.random((len(pr), 2))
+    rows = pd.DataFrame(
+        {
+            "a": a,
+            "s": [sku_ids.index(str(x)) for x in pr["sku_id"]],
+            "start": start,
+            "end": end,
+            "mechanic": mech,
+            "depth": pr["depth_pct"].astype(float).to_numpy(),
+            "display": disp,
+            "feature": feat,
+            "display_fee": disp_row,
+            "dm_fee": dm_row,
+            "event_code": None,
+            "created": weeks.start - 1,
+            "cancelled": False,
+            "rho": 0.10 + 0.20 * u[:, 0],
+            "fwd": 0.5 + u[:, 1],
+            "bias": 1.0,
+            "extra": 0.0,
+            "event_group": ev_ids + 1,
+            "funding": fund,
+        },
+        columns=cols,
+    )
     if "planned_uplift_pct" in pr.columns:
         true_up = row_multiplier(m, rows, p) - 1.0
         planned = pd.to_numeric(pr["planned_uplift_pct"], errors="coerce").to_numpy()
@@ -521,121 +606,179 @@ def _plan_rows(
     return rows
 
 
+def _kam_share(world: World, account_id: str) -> float:
+    """The account's share of its owner's cost: its planned NR / the owner's accounts' planned
+    NR in the last plan year (``targets_annual``; equal shares when not positive)."""
+    acc = world.accounts
+    owner = str(acc.set_index("account_id").kam_id[account_id])
+    mine = acc.account_id[acc.kam_id.astype(str) == owner].astype(str).tolist()
+    ta = world.targets_annual
+    ta = ta[ta.fiscal_year == ta.fiscal_year.max()].set_index("account_id")
+    nr = np.array([max(0.0, float(ta.nr_target.get(x, 0.0))) for x in mine])
+    if nr.sum() <= 0:
+        return 1.0 / max(1, len(mine))
+    return float(nr[mine.index(account_id)] / nr.sum())
+
+
+def _kam_cost_week(world: World, account_id: str) -> float:
+    """The account's weekly share of its owner's yearly cost (RMB/week)."""
+    owner = str(world.accounts.set_index("account_id").kam_id[account_id])
+    cost = float(world.kam.set_index("kam_id").cost_rmb_year.get(owner, 0.0))
+    return cost * _kam_share(world, account_id) / 52.0
+
+
+def _quarter_plan(st: SimState, a: int, kam_share: float, ly_gs: float) -> ExpectedPlan:
+    """The company's plan of account ``a`` for the weeks after the world (cached per world
+    configuration and account): the expected outcome of its PLANNED promotions on the demand
+    run-rate at the world's end (scenarios still acting are market facts by then), from the
+    customer's actual stock, with the account's stretch — by the annual plan's rules
+    (:func:`kamlab.sim.annual_plan.expected_plan`)."""
+    key = ("quarter_plan", a, round(kam_share, 12), round(ly_gs, 2))
+    if key in st.extra:
+        return st.extra[key]
+    cfg, m, dem = st.cfg, st.master, st.dem
+    prs = np.flatnonzero(dem.pair_a == a)
+    if "plan_world" not in st.extra:
+        upc = m.sku_upc[dem.pair_s]
+        st.extra["plan_world"] = promo_plan(
+            m, cfg.params, st.promos, dem.lam / upc[:, None], dem.pair_index
+        )
+    years_ext = list(dict.fromkeys(st.cal.fiscal_year.to_numpy().tolist()))
+    stretch = plan_volume_factor(cfg.seed, cfg.params, m.n_acc, len(years_ext))
+    growth_base = np.zeros((m.n_acc, len(years_ext)))
+    growth_base[a, years_ext.index(int(st.cal.fiscal_year.iloc[cfg.n_weeks]))] = ly_gs
+    units = np.zeros(dem.lam.shape)
+    units[prs] = dem.lam[prs] * dem.factor_clean_promo[prs]
+    ep = expected_plan(
+        cfg.params, m, st.terms, st.cal, st.ev_weeks, dem, st.promos, st.extra["plan_world"],
+        stretch, growth_base, np.zeros(m.n_acc), np.zeros(m.n_acc, dtype=np.int64),
+        accounts=np.array([a]), kam_share=np.array([0.0]), start=cfg.n_weeks,
+        opening=st.weekly.state.inv[prs] + st.weekly.state.pending[prs], units=units,
+        promo_row=dem.promo_row,
+    )  # fmt: skip
+    st.extra[key] = ep
+    return ep
+
+
 def _result(
-    world,
-    st,
-    a,
-    account_id,
-    prs,
-    skus_a,
-    weeks,
-    out,
-    rows,
-    eff,
-    demand_units,
-    on_time,
-    days_late,
-    price,
-    cogs,
-    upc,
-    terms,
-    budget_df,
+    world: World,
+    st: SimState,
+    a: int,
+    account_id: str,
+    skus_a: np.ndarray,
+    weeks: range,
+    out: Any,
+    rows: pd.DataFrame,
+    eff: Any,
+    pplan: Any,
+    funding: np.ndarray,
+    demand_units: np.ndarray,
+    on_time: np.ndarray,
+    price: np.ndarray,
+    cogs: np.ndarray,
+    upc: np.ndarray,
+    terms: dict,
+    budget_df: pd.DataFrame | None,
+    prs: np.ndarray,
 ) -> PlanResult:
-    m, p = st.master, st.cfg.params
+    m = st.master
     T = st.cfg.n_weeks
     H = len(weeks)
-    n = len(prs)
+    n = len(skus_a)
+    rate = lambda k: float(terms.get(k, 0.0) or 0.0)  # noqa: E731
     sold_cases = out.sold_units / upc[:, None]
     gs = out.shipped * price[:, None]
-    on_inv = gs * float(terms["on_invoice_discount_pct"])
-    # promotion funding on the replay's sales
-    on = eff.on[:, T:]
-    rr = eff.rr[:, T:]
-    mech = rows["mechanic"].to_numpy() if len(rows) else np.array(["TPR"])
-    depth = rows["depth"].to_numpy(dtype=float) if len(rows) else np.zeros(1)
-    given = rows["funding"].to_numpy(dtype=float) if len(rows) else np.full(1, np.nan)
-    s_r = rows["s"].to_numpy(dtype=np.int64) if len(rows) else np.zeros(1, np.int64)
-    list_pf = m.sku_list[s_r] * m.acc_price_factor[a]
-    fund = np.where(np.isfinite(given), given, np.where(
-        mech == "TRADE_DEAL", depth * list_pf,
-        np.where(np.isin(mech, ["GWP", "DISPLAY_ONLY"]), 0.0, p.scanback_share * consumer_depth(mech, depth) * list_pf),
-    ))  # fmt: skip
-    scan = np.where(on & (mech[rr] != "TRADE_DEAL"), sold_cases * fund[rr], 0.0)
-    deal = np.where(on & (mech[rr] == "TRADE_DEAL"), gs * depth[rr], 0.0)
-    fixed = np.zeros(H)
+    gs_w = gs.sum(axis=0)
+    # ---- trade spend: the ledger's rules (kamlab.sim.spend) -------------------------------------
+    mech = rows["mechanic"].to_numpy() if len(rows) else np.array([], dtype=object)
+    depth = rows["depth"].to_numpy(dtype=float) if len(rows) else np.zeros(0)
+    scan, deal = promo_variable_spend(sold_cases, gs, eff.row[:, T:], mech, depth, funding)
+    fees = {k: np.zeros(H) for k in ("DISPLAY_FEE", "DM_FEE", "PROMO_LUMP_SUM", "LISTING_FEE")}
     for r in range(len(rows)):
         w = int(rows.at[r, "start"]) - T
-        fixed[w] += float(rows.at[r, "display_fee"]) + float(rows.at[r, "dm_fee"])
-    gs_w = gs.sum(axis=0)
-    rate = lambda k: float(terms.get(k, 0.0) or 0.0)  # noqa: E731
-    # growth rebate at the tier reached by growth vs the same weeks last year
+        if 0 <= w < H:
+            fees["DISPLAY_FEE"][w] += float(rows.at[r, "display_fee"])
+            fees["DM_FEE"][w] += float(rows.at[r, "dm_fee"])
+            if mech[r] == "GWP":
+                fees["PROMO_LUMP_SUM"][w] += float(pplan.lump_sum[r])
+    for s in skus_a:
+        w = int(m.sku_launch[s]) - T
+        if 0 <= w < H:
+            fees["LISTING_FEE"][w] += float(
+                listing_fee(rate("listing_fee_per_sku_store"), m.acc_outlets[a])
+            )
+    lumps = {"FESTIVAL_FEE": np.zeros(H), "ANNIVERSARY_FEE": np.zeros(H)}
+    for kind, _a, w, amt in lump_sum_fees(
+        np.array([rate("festival_fee_annual")]), np.array([rate("anniversary_fee_annual")]),
+        np.array([st.terms.anniversary_period[a]]), st.cal, st.ev_weeks, T, T + H, [0],
+    ):  # fmt: skip
+        lumps[kind][w - T] += amt
+    # growth rebate (KA) on growth vs the same weeks last year; target rebate (distributors)
     si = world.sell_in
-    ly = si[
-        (si.account_id == account_id) & si.week_id.between(T - 52, T - 52 + H - 1)
-    ].gross_sales.sum()
-    growth = gs_w.sum() / ly - 1.0 if ly > 0 else 0.0
+    ly_gs = float(
+        si[
+            (si.account_id == account_id) & si.week_id.between(T - 52, T - 52 + H - 1)
+        ].gross_sales.sum()
+    )
+    kam_share = _kam_share(world, account_id)
+    ep = _quarter_plan(st, a, kam_share, ly_gs)
     tiers = world.rebate_tiers
     tr = tiers[tiers.account_id == account_id]
     tr = tr[tr.fiscal_year == tr.fiscal_year.max()].sort_values("tier_no")
-    g_rate = 0.0
-    if len(tr) and str(tr.rebate_type.iloc[0]) == "GROWTH":
-        for lo_b, r_t in zip(tr.lower_bound, tr.rate, strict=True):
-            if growth >= lo_b - 1e-9:
-                g_rate = float(r_t)
-    spend_w = {
-        "OFF_INVOICE": on_inv.sum(axis=0),
-        "PROMO_OFF_INVOICE": deal.sum(axis=0),
-        "PROMO_SCAN_BACK": scan.sum(axis=0),
-        "DISPLAY_FEE": fixed,
-        "UNCONDITIONAL_REBATE": gs_w * rate("unconditional_rebate_pct"),
-        "EC_PLATFORM_FEE": gs_w * rate("ec_platform_fee_pct"),
-        "LOGISTICS_ALLOWANCE": gs_w * rate("logistics_allowance_pct"),
-        "GROWTH_REBATE": gs_w * g_rate,
-    }
-    # festival / anniversary lump sums falling in these weeks (a quarter's share of the year's)
-    spend_w["FESTIVAL_FEE"] = np.zeros(H)
-    cal = st.cal
-    sf = [w for w in st.ev_weeks.get("SPRING_FESTIVAL", []) if T <= w < T + H]
-    if sf:
-        spend_w["FESTIVAL_FEE"][sf[0] - T] = rate("festival_fee_annual")
-    # OTIF penalty per period and aged-stock clearance
+    bands = [(float(lo), None if pd.isna(hi) else float(hi), float(rt))
+             for lo, hi, rt in zip(tr.lower_bound, tr.upper_bound, tr.rate, strict=True)]  # fmt: skip
+    rates_t = np.array([[b[2] for b in bands]]) if bands else np.zeros((1, 1))
+    growth = np.zeros(H)
+    target = np.zeros(H)
+    if bands and str(tr.rebate_type.iloc[0]) == "GROWTH":
+        growth = growth_rebate(gs_w[None, :], np.array([ly_gs]), rates_t, bands)[0]
+    elif bands:
+        vol_t = ep.cases[0, T : T + H]
+        target = target_rebate(out.shipped.sum(axis=0)[None, :], vol_t[None, :],
+                               gs_w[None, :], rates_t, bands)[0]  # fmt: skip
+    # OTIF penalty per period, aged-stock clearance
     lines = out.orders > 0
     ot = np.broadcast_to(on_time[None, :], lines.shape)
     ok = lines & (out.shipped >= out.orders) & ot
-    pk = cal.period_key.astype(str).to_numpy()[T : T + H]
+    value_sl = ((out.orders - out.shipped) + out.shipped * ~ot) * price[:, None]
+    pk = st.cal.period_key.astype(str).to_numpy()[T : T + H]
     pen = np.zeros(H)
     for key in dict.fromkeys(pk.tolist()):
         wk = np.flatnonzero(pk == key)
-        nl = lines[:, wk].sum()
-        otif = ok[:, wk].sum() / nl if nl else 1.0
-        if otif < rate("otif_kpi") - 1e-9:
-            val = (((out.orders - out.shipped) + out.shipped * ~ot)[:, wk] * price[:, None]).sum()
-            pen[wk[-1]] = rate("otif_penalty_pct") * val
-    spend_w["OTIF_PENALTY"] = pen
-    spend_w["AGED_STOCK_CLEARANCE"] = (out.aged_new * price[:, None]).sum(axis=0) * rate(
-        "aged_stock_clearance_pct"
-    )
+        p_k, _ = otif_penalty(
+            np.array([lines[:, wk].sum()]), np.array([ok[:, wk].sum()]),
+            np.array([value_sl[:, wk].sum()]), rate("otif_kpi"), rate("otif_penalty_pct"),
+        )  # fmt: skip
+        pen[wk[-1]] = p_k[0]
+    spend_w = {
+        "OFF_INVOICE": on_invoice_discount(gs, rate("on_invoice_discount_pct")).sum(axis=0),
+        "PROMO_SCAN_BACK": scan.sum(axis=0),
+        "PROMO_OFF_INVOICE": deal.sum(axis=0),
+        **fees,
+        **lumps,
+        "EC_PLATFORM_FEE": rate_on_gs(gs_w, rate("ec_platform_fee_pct")),
+        "UNCONDITIONAL_REBATE": rate_on_gs(gs_w, rate("unconditional_rebate_pct")),
+        "GROWTH_REBATE": growth,
+        "TARGET_REBATE": target,
+        "LOGISTICS_ALLOWANCE": rate_on_gs(gs_w, rate("logistics_allowance_pct")),
+        "OTIF_PENALTY": pen,
+        "AGED_STOCK_CLEARANCE": aged_stock_clearance(
+            out.aged_new, price, rate("aged_stock_clearance_pct")
+        ).sum(axis=0),
+    }
     spend = pd.DataFrame(spend_w, index=list(weeks))
     spend.index.name = "week_id"
     tts_w = spend.sum(axis=1).to_numpy()
     cogs_w = (out.shipped * cogs[:, None]).sum(axis=0)
     nr_w = gs_w - tts_w
     gp_w = nr_w - cogs_w
+    # ---- cost-to-serve (as the scorecard counts it) ------------------------------------------
     ch = CHANNELS[m.acc_channel[a]]
-    freight = CHANNEL_PARAMS[ch][2] * out.shipped.sum(axis=0)
-    n_orders = (lines.sum(axis=0) > 0).astype(float)
-    handling = CHANNEL_PARAMS[ch][3] * n_orders
-    merch = np.full(H, MERCH_RATE[ch] * m.acc_outlets[a] / 52.0)
-    kam = world.kam.set_index("kam_id")
-    owner = str(world.accounts.set_index("account_id").kam_id[account_id])
-    kam_cost = np.full(
-        H,
-        float(kam.cost_rmb_year.get(owner, 0.0))
-        / 52.0
-        / max(1, (world.accounts.kam_id == owner).sum()),
-    )
-    fin = nr_w * 0.06 * float(terms["payment_terms_days"]) / 365.0
-    cts_w = freight + handling + merch + kam_cost + fin
+    drv = cts_drivers(lines.sum(axis=0)[None, :].astype(float), out.shipped.sum(axis=0)[None, :],
+                      [ch], np.array([m.acc_outlets[a]]))  # fmt: skip
+    kam_w = np.full(H, _kam_cost_week(world, account_id))
+    fin = np.maximum(nr_w, 0.0) * FINANCING_RATE * rate("payment_terms_days") / 365.0
+    cts_w = drv.freight[0] + drv.handling[0] + drv.merchandising[0] + kam_w + fin
     cc_w = gp_w - cts_w
     clo = out.closing.sum(axis=0)
     so_w = sold_cases.sum(axis=0)
@@ -662,7 +805,7 @@ def _result(
         }
     )
     sku_ids = m.sku_ids
-    promo_of = np.where(on, rr, -1)
+    promo_of = np.where(eff.on[:, T:], eff.rr[:, T:], -1)
     weekly = pd.DataFrame(
         {
             "sku_id": np.repeat(sku_ids[skus_a], H),
@@ -705,13 +848,13 @@ def _result(
         "execution": pss,
         "fill_rate": case_fill,
     }
-    # revenue / profit targets: last year's plan for the same fiscal periods, grown 5%
-    tp = world.targets_period
-    ly_keys = [k.replace(k[2:6], str(int(k[2:6]) - 1)) for k in dict.fromkeys(pk.tolist())]
-    tpa = tp[(tp.account_id == account_id) & tp.period_key.isin(ly_keys)]
+    # revenue / profit targets: the annual plan of these weeks (expected clean outcome + stretch)
+    kam_plan = float(_kam_cost_week(world, account_id)) * H
+    nr_plan = float(ep.nr[0, T : T + H].sum())
+    cc_plan = float(ep.cc[0, T : T + H].sum()) - kam_plan
     target = {
-        "profit": max(1.0, float(tpa.cc_target.sum()) * 1.05),
-        "revenue": max(1.0, float(tpa.nr_target.sum()) * 1.05),
+        "profit": max(1.0, cc_plan),
+        "revenue": max(1.0, nr_plan),
         "share": float(tgt.value_share_target),
         "execution": float(tgt.perfect_store_target),
         "fill_rate": float(terms.get("case_fill_kpi", 0.95)),
@@ -728,8 +871,9 @@ def _result(
     if budget_df is not None and len(budget_df):
         budget = float(budget_df.trade_budget_rmb.iloc[0])
     else:
-        budget = float(tpa.trade_budget_rmb.sum()) * 1.05
-    woc_band = {"HYPER": (2, 4), "SUPER": (2, 4), "CVS": (1, 2.5), "EC": (2, 4), "DIST": (3, 6)}[ch]
+        budget = float(ep.budget[0, T : T + H].sum())
+    woc_band = WOC_BANDS[ch]
+    supply_short = out.extra.get("supply_short")
     kpis = {
         "gs": gs_t,
         "tts": tts_t,
@@ -751,10 +895,15 @@ def _result(
         "perfect_store": pss,
         "budget": budget,
         "budget_used": tts_t / budget if budget > 0 else float("inf"),
+        "cases_ordered": float(ords),
         "capacity_short_cases": float((out.orders - out.shipped).clip(min=0).sum()),
+        "supply_short_cases": float(supply_short.sum()) if supply_short is not None else 0.0,
+        "service_cut_cases": float(out.extra.get("service_cut", np.zeros(1)).sum()),
         "nr_ly": ly_nr,
         "cc_rate_ly": ly_cc_rate,
         "tts_rate_cap": float(tgt.tts_rate_cap),
+        "nr_target": nr_plan,
+        "cc_target": cc_plan,
         "lost_units": float(np.maximum(0.0, demand_units - out.sold_units).sum()),
     }
     return PlanResult(
@@ -773,7 +922,8 @@ def _result(
 def _last_year(
     world: World, st: SimState, account_id: str, T: int, H: int
 ) -> tuple[float, float, float]:
-    """NR, CC and CC% of the same 13 weeks one year earlier (the plan's comparison base)."""
+    """NR, CC and CC% of the same 13 weeks one year earlier (the plan's comparison base), with
+    the replay's cost-to-serve (the same weekly KAM cost)."""
     lo, hi = T - 52, T - 52 + H - 1
     si = world.sell_in
     s = si[(si.account_id == account_id) & si.week_id.between(lo, hi)]
@@ -785,20 +935,16 @@ def _last_year(
     cd = world.cts_drivers
     c = cd[(cd.account_id == account_id) & cd.week_id.between(lo, hi)]
     nr = gs - tts
-    acc = world.accounts.set_index("account_id")
-    owner = str(acc.kam_id[account_id])
-    kam_cost = float(world.kam.set_index("kam_id").cost_rmb_year.get(owner, 0.0)) / 52.0 * H
-    kam_cost /= max(1, (world.accounts.kam_id == owner).sum())
+    kam_cost = _kam_cost_week(world, account_id) * H
+    tt = world.trade_terms
     days = float(
-        world.trade_terms.set_index(["account_id", "fiscal_year"])
-        .payment_terms_days.xs(account_id)
-        .iloc[-1]
+        tt[tt.account_id == account_id].sort_values("fiscal_year").payment_terms_days.iloc[-1]
     )
     cts = (
         float(c.freight_rmb.sum() + c.order_handling_rmb.sum() + c.merchandiser_cost_rmb.sum())
         + kam_cost
     )
-    cts += nr * 0.06 * days / 365.0
+    cts += max(nr, 0.0) * FINANCING_RATE * days / 365.0
     cc = nr - cogs - cts
     return nr, cc, (cc / nr if nr > 0 else 0.0)
 

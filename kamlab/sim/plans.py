@@ -1,9 +1,9 @@
 """Stage 3 — plans and agreements: trade terms, rebate tiers, targets, mix plan (SPEC §1.2, §3.8).
 
 Terms follow the defaults of SPEC §1.2 by segment (tier A / B / C, EC, DIST); their generosity
-scales with the owner's negotiation level: rates and fees × ``(1.15 − 0.05 × (C3 − 1))``.
-Targets and the mix plan come from the *expected* clean demand (λ with planned promotions),
-so a clean world sits on plan; targets carry a stretch of U(2%, 8%).
+scales with the owner's negotiation level: rates and fees × ``(base − 0.05 × (C3 − 1))``.
+The mix plan comes from the *expected* clean demand (λ with planned promotions), so a clean
+world sits on plan; the targets are the annual plan of :mod:`kamlab.sim.annual_plan`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import pandas as pd
 from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.master import CHANNELS, Master
 from kamlab.sim.people import People
-from kamlab.sim.tables import group_sum
 
-__all__ = ["TERMS_DEFAULT", "Terms", "build_mix_plan", "build_targets", "build_terms"]
+__all__ = ["TERMS_DEFAULT", "Terms", "build_mix_plan", "build_terms"]
 
 #: segment → term values (SPEC §1.2 trade_terms defaults)
 TERMS_DEFAULT: dict[str, dict[str, float]] = {
@@ -189,107 +188,6 @@ def tier_rate(
     for k, (lo, _hi, _r) in enumerate(bands):
         out = np.where(x >= lo - 1e-9, rates[..., k], out)
     return out
-
-
-def build_targets(
-    cfg: SimConfig,
-    master: Master,
-    terms: Terms,
-    cal: pd.DataFrame,
-    exp_cases: np.ndarray,
-    pair_a: np.ndarray,
-    pair_s: np.ndarray,
-    planned_promo_cost: np.ndarray,
-    share_target: np.ndarray,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """targets_annual and targets_period from expected clean cases (stream PLANS, sub-key 2).
-
-    ``exp_cases`` is (N, T) expected cases with planned promotions; ``planned_promo_cost`` is
-    (A, Y) planned promotion spend; ``share_target`` (A,) the value-share target.
-    """
-    rng = stage_rng(cfg.seed, "PLANS", 2)
-    T = cfg.n_weeks
-    A = master.n_acc
-    years = terms.years
-    fy = cal.fiscal_year.to_numpy()[:T]
-    pk = cal.period_key.astype(str).to_numpy()[:T]
-    fp = cal.fiscal_period.to_numpy()[:T]
-    stretch = rng.uniform(0.02, 0.08, size=(A, len(years)))
-    price = master.sku_list[pair_s] * master.acc_price_factor[pair_a]
-    cogs = master.sku_cogs[pair_s]
-    ch = np.array([CHANNELS[c] for c in master.acc_channel])
-    freight = np.array(
-        [{"HYPER": 2.5, "SUPER": 2.8, "CVS": 3.5, "EC": 3.0, "DIST": 1.8}[c] for c in ch]
-    )
-    drop = np.array(
-        [{"HYPER": 300, "SUPER": 250, "CVS": 150, "EC": 200, "DIST": 400}[c] for c in ch]
-    )
-    annual, period = [], []
-    periods = list(dict.fromkeys(pk.tolist()))
-    for y, year in enumerate(years):
-        wk = fy == year
-        vol = np.zeros(A)
-        gs = np.zeros(A)
-        cg = np.zeros(A)
-        vol += group_sum(pair_a, exp_cases[:, wk].sum(axis=1), vol.shape[0])
-        gs += group_sum(pair_a, (exp_cases[:, wk] * price[:, None]).sum(axis=1), gs.shape[0])
-        cg += group_sum(pair_a, (exp_cases[:, wk] * cogs[:, None]).sum(axis=1), cg.shape[0])
-        k = 1 + stretch[:, y]
-        vol_t, gs_t, cogs_t = vol * k, gs * k, cg * k
-        expected_rebate = np.where(np.array(terms.segment) == "DIST", terms.tier_rates[:, 1],
-                                   terms.tier_rates[:, 0])  # fmt: skip
-        rate = terms.on_inv + terms.uncond + terms.ec_fee + terms.logistics + expected_rebate
-        fixed = terms.festival + terms.anniv + planned_promo_cost[:, y]
-        tts = gs_t * rate + fixed
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tts_rate = np.where(gs_t > 0, tts / gs_t, 0.0)
-        nr = gs_t - tts
-        gp = nr - cogs_t
-        n_weeks = wk.sum()
-        cts = vol_t * freight + drop * n_weeks + nr * 0.06 * terms.pay_days / 365
-        cc = gp - cts
-        for a in range(A):
-            annual.append(
-                {
-                    "account_id": master.acc_ids[a],
-                    "fiscal_year": year,
-                    "volume_cases_target": round(vol_t[a], 0),
-                    "gs_target": round(gs_t[a], 0),
-                    "nr_target": round(nr[a], 0),
-                    "gp_target": round(gp[a], 0),
-                    "cc_target": round(cc[a], 0),
-                    "value_share_target": round(float(share_target[a]), 4),
-                    "case_fill_target": terms.case_fill_kpi,
-                    "otif_target": terms.otif_kpi,
-                    "wd_target": 0.60 if terms.segment[a] == "DIST" else 0.85,
-                    "perfect_store_target": 0.75,
-                    "tts_rate_cap": round(float(np.ceil((tts_rate[a] + 0.02) * 200) / 200), 3),
-                    "trade_budget_rmb": round(float(tts[a]), 0),
-                }
-            )
-        # phase by expected cases per period
-        for key in [q for q in periods if q.startswith(f"FY{year}-")]:
-            wp = pk == key
-            vol_p = np.zeros(A)
-            vol_p += group_sum(pair_a, exp_cases[:, wp].sum(axis=1), vol_p.shape[0])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ph = np.where(vol > 0, vol_p / vol, 1 / 12)
-            for a in range(A):
-                period.append(
-                    {
-                        "account_id": master.acc_ids[a],
-                        "period_key": key,
-                        "fiscal_year": year,
-                        "fiscal_period": int(fp[wp][0]),
-                        "volume_cases_target": round(vol_t[a] * ph[a], 1),
-                        "gs_target": round(gs_t[a] * ph[a], 1),
-                        "nr_target": round(nr[a] * ph[a], 1),
-                        "gp_target": round(gp[a] * ph[a], 1),
-                        "cc_target": round(cc[a] * ph[a], 1),
-                        "trade_budget_rmb": round(float(tts[a] * ph[a]), 1),
-                    }
-                )
-    return pd.DataFrame(annual), pd.DataFrame(period)
 
 
 def _shares(vol: dict[str, float]) -> dict[str, float]:

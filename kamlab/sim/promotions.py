@@ -24,8 +24,15 @@ from kamlab.sim.config import SimConfig, stage_rng
 from kamlab.sim.master import CHANNELS, Master
 from kamlab.sim.people import People
 from kamlab.sim.scenarios import Knobs
+from kamlab.sim.spend import consumer_depth, event_display_fee, event_dm_fee, funding_per_case
 
-__all__ = ["EVENTS_PER_YEAR", "PromoCalendar", "build_promotions", "promo_response"]
+__all__ = [
+    "EVENTS_PER_YEAR",
+    "PromoCalendar",
+    "build_promotions",
+    "consumer_depth",
+    "promo_response",
+]
 
 EVENTS_PER_YEAR = {"HYPER": 14, "SUPER": 12, "CVS": 8, "EC": 12, "DIST": 4}
 _MECH_MT = (["TPR", "MULTIBUY", "BOGO", "GWP", "DISPLAY_ONLY"], [0.5, 0.2, 0.1, 0.1, 0.1])
@@ -230,14 +237,11 @@ def build_promotions(
                 if "skus_final" not in e:
                     continue
                 n_s = len(e["skus_final"])
-                stores = float(master.acc_outlets[a])
-                n_per = int(np.ceil(e["dur"] / 4))
-                fee = 0.0
-                if e["display"] == "ENDCAP":
-                    fee += terms_fees["endcap"][a] * round(dshare[a] * stores) * n_per
-                elif e["display"] == "FLOOR_STACK":
-                    fee += terms_fees["floorstack"][a] * round(dshare[a] * stores) * n_per
-                dm_fee = terms_fees["dm"][a] if e["feature"] != "NONE" else 0.0
+                # the event's fees (one rule, kamlab.sim.spend), split over its SKUs' rows
+                fee = float(event_display_fee(
+                    e["display"], terms_fees["endcap"][a], terms_fees["floorstack"][a],
+                    float(master.acc_outlets[a]), dshare[a], e["dur"]))  # fmt: skip
+                dm_fee = float(event_dm_fee(e["feature"], terms_fees["dm"][a]))
                 ev_code = e.get("event_code")
                 if ev_code is None:
                     for code, ws in ev_weeks.items():
@@ -313,11 +317,6 @@ class PromoPlan:
     planned_cost: np.ndarray
 
 
-def consumer_depth(mechanic: np.ndarray, depth: np.ndarray) -> np.ndarray:
-    """Shelf-price cut the shopper sees: trade deals pass half of the deal on; GWP none."""
-    return np.where(mechanic == "TRADE_DEAL", 0.5 * depth, depth)
-
-
 def row_multiplier(master: Master, rows: pd.DataFrame, params: object) -> np.ndarray:
     """M per promotion row: ``(1 − consumer depth)^ε × display × feature`` (display on the
     account's share of stores taking a display, :meth:`Master.display_share`)."""
@@ -373,16 +372,7 @@ def promo_plan(
     share = params.scanback_share  # type: ignore[attr-defined]
     # a PROMO_OVERSPEND's extra depth is funded in full by the manufacturer (the KAM's overspend)
     extra = rows["extra"].to_numpy(dtype=float) if "extra" in rows else np.zeros(n)
-    cd = consumer_depth(mech, depth)
-    fund = np.where(
-        mech == "TRADE_DEAL",
-        depth * list_pf,
-        np.where(
-            np.isin(mech, ["GWP", "DISPLAY_ONLY"]),
-            0.0,
-            (share * (cd - extra) + extra) * list_pf,
-        ),
-    )
+    fund = funding_per_case(mech, depth, list_pf, share, extra)
     fixed = rows["display_fee"].to_numpy(dtype=float) + rows["dm_fee"].to_numpy(dtype=float)
     lump = np.where(mech == "GWP", share * depth * list_pf * (1 + planned_up) * base, 0.0)
     cost = fund * (1 + planned_up) * base + fixed + lump

@@ -17,7 +17,10 @@ MONTH_END_PUSH       ``kam_id`` (a person owning ≥ 2 accounts), ``periods`` (4
                      ``fiscal_year`` 2024), ``push_share`` 0.65, ``deal_pct`` 0.02
 DIVERSION            ``distributor`` (of the cheapest region), ``targets`` (its two dearest
                      neighbours), ``diverted_fraction`` 0.7, from ``start_period`` 3 of 2024
-CHANNEL_MIX_DRIFT    ``region`` R1, ``channel`` DIST, ``pp`` 0.08 by the end of ``fiscal_year`` 2024
+CHANNEL_MIX_DRIFT    ``region`` (seed-driven: a region with a ``channel`` account and other channels,
+                     away from any DIVERSION source or target region, whose flows would hide or
+                     fake the drift; SPEC §3.12 names R1), ``channel`` DIST, ``pp`` 0.08 by the
+                     end of ``fiscal_year`` 2024
 PACK_MIX_DRIFT       ``account_id``, ``pack_type`` MULTIPACK, ``pp`` 0.10 over ``fiscal_year`` 2024
 PROMO_OVERSPEND      ``kam_id``, ``depth_add`` 0.10, ``freq_mult`` 1.5 in ``fiscal_year`` 2024
 FORECAST_BIAS        ``kam_id``, ``bias`` +0.20 (−0.15 = sandbagging) in ``fiscal_year`` 2024
@@ -58,7 +61,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
                        "deal_pct": 0.02},
     "DIVERSION": {"diverted_fraction": 0.7, "fiscal_year": 2024, "start_period": 3,
                   "n_targets": 2},
-    "CHANNEL_MIX_DRIFT": {"region": "R1", "channel": "DIST", "pp": 0.08, "fiscal_year": 2024},
+    "CHANNEL_MIX_DRIFT": {"region": None, "channel": "DIST", "pp": 0.08, "fiscal_year": 2024},
     "PACK_MIX_DRIFT": {"pack_type": "MULTIPACK", "pp": 0.10, "fiscal_year": 2024, "depth": 0.375,
                        "cadence": 4},
     "PROMO_OVERSPEND": {"depth_add": 0.10, "freq_mult": 1.5, "fiscal_year": 2024},
@@ -234,11 +237,15 @@ def resolve(cfg: SimConfig, master: Master, people: People, cal: pd.DataFrame) -
         elif kind == "CHANNEL_MIX_DRIFT":
             fy = _fy_or_last(cal, prm["fiscal_year"], T_world)
             weeks = _weeks_of_fy(cal, fy)
-            region = prm["region"]
+            region = prm.get("region") or _drift_region(pk, rng, knobs, str(prm["channel"]))
             if region not in master.region_ids.tolist():
                 raise ValueError(
                     f"CHANNEL_MIX_DRIFT region {region!r} is not a region of this world."
                 )
+            prm["region"] = region
+            # later knobs prefer other accounts, so the region's mix moves by the drift only
+            hq = master.accounts.hq_region_id.astype(str).to_numpy()
+            pk.used_accounts.update(int(i) for i in np.flatnonzero(hq == region))
             knobs.channel_drift.append({"region": region, "channel": prm["channel"],
                                         "pp": float(prm["pp"]), "lo": int(weeks[0]),
                                         "hi": int(weeks[-1])})  # fmt: skip
@@ -348,6 +355,35 @@ def _account_param(
     a = pk.pick(rng, pool, 1, pk.used_accounts)[0]
     pk.used_accounts.add(a)
     return a
+
+
+def _drift_region(pk: _Picker, rng: np.random.Generator, knobs: Knobs, channel: str) -> str:
+    """The CHANNEL_MIX_DRIFT region: drawn from the regions whose headquartered accounts include
+    ``channel`` and another channel, preferring regions no DIVERSION touches (a diversion moves
+    the source and target regions' channel mix by itself, which would hide or fake the drift),
+    then those where the fewest accounts already carry another knob (a month-end push's stock-outs
+    or a stuffing's load move the mix too)."""
+    acc = pk.m.accounts
+    ch = acc.channel.astype(str).to_numpy()
+    hq = acc.hq_region_id.astype(str).to_numpy()
+    pool = [
+        r
+        for r in pk.m.region_ids.tolist()
+        if (ch[hq == r] == channel).any() and (ch[hq == r] != channel).any()
+    ]
+    if not pool:
+        raise ValueError(
+            f"CHANNEL_MIX_DRIFT: no region has both a {channel} account and other channels."
+        )
+    touched = set()
+    for d in knobs.diversion:
+        touched.add(str(acc.at[d["source"], "hq_region_id"]))
+        touched.update(str(r) for r in d["targets"])
+    free = [r for r in pool if r not in touched] or pool
+    # prefer the regions where the fewest accounts already carry another knob
+    busy = {r: sum(1 for i in np.flatnonzero(hq == r) if i in pk.used_accounts) for r in free}
+    least = [r for r in free if busy[r] == min(busy.values())]
+    return str(least[int(rng.integers(0, len(least)))])
 
 
 def _capstone(

@@ -1,10 +1,22 @@
 """Stage 13 — simulated assessment scores of the KA team (SPEC §3.10, §5.3–5.4).
 
-For person p and item i (max points m_i, level ℓ_i) with θ = p's latent level in the item's
-highest-weight competency (ties: the first in competency order)::
+For person p and item i (max points m_i, level ℓ_i, competency weights w_ic)::
 
-    frac  = clip(logistic(1.7 × (θ − ℓ_i + 0.5)) + N(0, 0.08), 0, 1)
+    θ     = Σ_c w_ic × level_pc                  # the item's weighted competency mix
+    frac  = clip(logistic(1.7 × (θ − ℓ_i + δ)) + N(0, 0.08), 0, 1),   δ = 1.0
     score = round(frac × m_i × 2) / 2           # half points
+
+Two deliberate deviations from SPEC §3.10 (recorded in datasets/DATACARD.md):
+
+* **Offset δ = 1.0** (``ModelParams.score_offset``; the spec's 0.5): with 0.5 a person exactly
+  at level ℓ scores logistic(0.85) ≈ 0.70 on level-ℓ items — the §5.5 mastery threshold θ = 0.7
+  — so demonstrating one's own level was a coin flip and the demo team read one level low. With
+  1.0 a person at level ℓ scores ≈ 0.85 on level-ℓ items and ≈ 0.50 one level up, so the
+  measured level equals the latent one in most cells.
+* **θ = the weighted mix** of the item's competencies instead of the highest-weight one: an
+  item that is 60 % C3 and 40 % C4 is answered with both skills; with the highest-weight
+  competency only, the 40 % share measured the wrong person's skill (a C4 expert failing C3
+  items read as weak in C4).
 
 The item bank, the item → competency weights and the role targets come from the capability
 framework (:func:`kamlab.data.framework.load_framework`), the one source of SPEC §5.4.
@@ -39,22 +51,23 @@ def simulated_scores(
     fw = load_framework()
     items = fw.assessment_items.reset_index(drop=True)
     cmap = fw.item_competency_map
-    comp_order = {c: k for k, c in enumerate(fw.competency_ids)}
-    best = (
-        cmap.assign(_o=cmap.competency_id.map(comp_order))
-        .sort_values(["item_id", "weight", "_o"], ascending=[True, False, True], kind="mergesort")
-        .drop_duplicates("item_id")
-        .set_index("item_id")["competency_id"]
-    )
-    comp_idx = np.array([int(str(best[i])[1:]) - 1 for i in items.item_id])
+    # people.levels columns are C1…C10 in number order
+    comp_pos = {str(c): int(str(c)[1:]) - 1 for c in fw.competency_ids}
+    item_pos = {str(i): k for k, i in enumerate(items.item_id)}
+    weights = np.zeros((len(items), people.levels.shape[1]))
+    for it, c, wt in zip(cmap.item_id, cmap.competency_id, cmap.weight, strict=True):
+        if str(it) in item_pos:
+            weights[item_pos[str(it)], comp_pos[str(c)]] += float(wt)
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
     level = items.level.to_numpy(dtype=float)
     max_pts = items.max_points.to_numpy(dtype=float)
     P, I = len(people.person_ids), len(items)
     rng = stage_rng(cfg.seed, "SCORES")
     noise = rng.normal(0.0, 0.08, size=(P, I))
     day = rng.integers(0, 5, size=(P, I))
-    theta = people.levels[:, comp_idx].astype(float)
-    frac = np.clip(1.0 / (1.0 + np.exp(-1.7 * (theta - level[None, :] + 0.5))) + noise, 0.0, 1.0)
+    theta = people.levels.astype(float) @ weights.T  # (P, I)
+    offset = float(cfg.params.score_offset)
+    frac = np.clip(1.0 / (1.0 + np.exp(-1.7 * (theta - level[None, :] + offset))) + noise, 0.0, 1.0)
     score = np.round(frac * max_pts[None, :] * 2.0) / 2.0
     module = items.module.astype(str).str[1:].astype(int).to_numpy()
     offset_h = (24 * (7 * (module[None, :] - 1) + day) + 10).astype("timedelta64[h]")
