@@ -62,8 +62,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "kamlab.assess.nbgrader_ext.KeepManualGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+]  # (CheckCellMetadata already ran in the sanitize step; the judge changes no metadata)
 c.SandboxedJudge.cell_timeout = 30.0  # wall seconds per cell
 c.SandboxedJudge.wall_timeout = 300.0  # wall seconds per submission
 c.SandboxedJudge.cpu_seconds = 300  # RLIMIT_CPU of the kernel

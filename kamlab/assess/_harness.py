@@ -176,10 +176,13 @@ def _decode(spec: Any, base: str, cache: dict[str, Any]) -> Any:
         return _decode_value(spec["value"])
     if kind == "frame":
         rel = spec["path"]
-        if rel.startswith("@shipped/"):
-            path = os.path.join(os.environ.get("KAMLAB_SANDBOX_WORLD", ""), rel[len("@shipped/") :])
-        else:
-            path = os.path.join(base, rel)
+        if rel.startswith("@shipped/public/"):
+            import kamlab  # the stub: the shipped world's tables are shared, already read
+
+            name = rel[len("@shipped/public/") : -len(".parquet")]
+            df = kamlab.load_world()[name].copy(deep=True)
+            return df[df.columns[0]].rename(spec.get("name")) if spec.get("series") else df
+        path = os.path.join(base, rel)
         if path not in cache:
             cache[path] = pd.read_parquet(path)
         df = cache[path].copy(deep=True)

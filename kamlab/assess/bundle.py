@@ -21,7 +21,7 @@ from typing import Any
 from kamlab.assess.plain import normalise
 from kamlab.assess.spec import UNSET, Assessment, Case, CaseContext, CaseKind, Item
 
-__all__ = ["Bundle", "PreparedCase", "PreparedItem", "prepare"]
+__all__ = ["Bundle", "ExpectedCache", "PreparedCase", "PreparedItem", "prepare"]
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,9 @@ class Bundle:
             if isinstance(src, Path):
                 shutil.copyfile(src, dest)
             elif isinstance(src, pd.Series):
-                src.to_frame(name="__value__").to_parquet(dest)
+                src.to_frame(name="__value__").to_parquet(dest, compression=None)
             else:
-                src.to_parquet(dest)
+                src.to_parquet(dest, compression=None)
         path = inputs / "manifest.json"
         path.write_text(json.dumps(self.manifest(), allow_nan=False), encoding="utf-8")
         for d, _, names in os.walk(inputs):
@@ -116,22 +116,29 @@ class _Encoder:
             self.worlds[key] = rel
             self.keep.append(world)
             folder = self.folders.get(key)
-            for name, df in world.public.items():
+            for name in list(world.public):
                 src = folder / "public" / f"{name}.parquet" if folder is not None else None
                 self.bundle.files[f"{rel}/public/{name}.parquet"] = (
-                    src if src is not None and src.is_file() else df
+                    src if src is not None and src.is_file() else world.public[name]
                 )
-                self.tables[id(df)] = (rel, name)
         return self.worlds[key]
 
     def index_world(self, world: Any) -> None:
-        if world is None:
+        if world is None or world is self.shipped:
             return
-        if world is self.shipped:
-            for name, df in world.public.items():
-                self.tables[id(df)] = ("@shipped", name)
-        else:
-            self._world_ref(world)
+        self._world_ref(world)
+
+    def _lookup(self, df: Any) -> tuple[str, str] | None:
+        """``(world folder, table)`` when ``df`` is a table of a world handed in (no copy)."""
+        known = [(self.shipped, "@shipped")] if self.shipped is not None else []
+        known += [(w, self.worlds[id(w)]) for w in self.keep if id(w) in self.worlds]
+        for world, rel in known:
+            tables = world.public
+            pairs = tables.loaded() if hasattr(tables, "loaded") else tables.items()
+            for name, t in pairs:
+                if t is df:
+                    return rel, name
+        return None
 
     def encode(self, v: Any) -> dict[str, Any]:
         import numpy as np
@@ -142,7 +149,7 @@ class _Encoder:
         if isinstance(v, World):
             return {"kind": "world", "path": self._world_ref(v)}
         if isinstance(v, (pd.DataFrame, pd.Series)):
-            hit = self.tables.get(id(v))
+            hit = self._lookup(v)
             if hit is not None:
                 root, name = hit
                 return {"kind": "frame", "path": f"{root}/public/{name}.parquet"}
@@ -193,6 +200,8 @@ def _expected(item: Item, case: Case) -> tuple[bool, Any]:
     """``(ok, normalised expected answer)``; ``ok=False`` when the reference failed."""
     try:
         expected = case.expected
+        if callable(expected):  # deferred: computed only when not cached
+            expected = expected()
         if expected is UNSET:
             if item.reference is None:
                 raise ValueError(f"item {item.id} has no reference and a case has no expected")
@@ -220,6 +229,57 @@ def _prepare_cases(
     return out
 
 
+class ExpectedCache:
+    """Reference answers on disk (root-only JSON), so a re-grade does not recompute them.
+
+    A file belongs to one assessment and one trainee (or ``__visible__``); it is used only
+    while its ``fingerprint`` — a hash of kamlab's source code, the spec and the worlds'
+    folders — is unchanged, so editing a reference or a formula invalidates it.
+    """
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.data: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("fingerprint") == fingerprint:
+                self.data = raw.get("cases", {})
+        except (OSError, ValueError):
+            pass
+
+    def get(self, key: str, compute: Any) -> tuple[bool, Any]:
+        from kamlab.assess.plain import from_plain
+
+        hit = self.data.get(key)
+        if hit is not None:
+            return bool(hit[0]), from_plain(hit[1]) if hit[0] else None
+        ok, value = compute()
+        from kamlab.assess._harness import to_plain
+
+        self.data[key] = [ok, to_plain(value) if ok else None]
+        self.dirty = True
+        return ok, value
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"fingerprint": self.fingerprint, "cases": self.data}, f, allow_nan=False)
+        tmp.replace(self.path)
+        self.dirty = False
+
+
+def _cached(cache: ExpectedCache | None, key: str, item: Item, case: Case) -> tuple[bool, Any]:
+    if cache is None:
+        return _expected(item, case)
+    return cache.get(key, lambda: _expected(item, case))
+
+
 def prepare(
     assessment: Assessment,
     trainee: str,
@@ -228,11 +288,13 @@ def prepare(
     shipped: Any,
     folders: dict[int, Path] | None = None,
     hidden: bool = True,
+    cache: ExpectedCache | None = None,
+    visible_cache: ExpectedCache | None = None,
 ) -> Bundle:
     """Build every judged item's cases for ``trainee`` (``hidden=False``: visible only).
 
     Visible cases and their reference answers are the same for everyone: they are built
-    once per process and reused.
+    once per process and reused. ``cache``/``visible_cache`` keep reference answers on disk.
     """
     bundle = Bundle(assessment, trainee)
     enc = _Encoder(bundle, shipped, folders or {})
@@ -255,7 +317,13 @@ def prepare(
                         raise ValueError(
                             f"item {item.id}: visible() must return Case.visible(...) cases"
                         )
-                _VISIBLE_CACHE[key] = (built, [_expected(item, c) for c in built])
+                _VISIBLE_CACHE[key] = (
+                    built,
+                    [
+                        _cached(visible_cache, f"{item.id}/v{n}", item, c)
+                        for n, c in enumerate(built, 1)
+                    ],
+                )
             built, exp = _VISIBLE_CACHE[key]
             cases += _prepare_cases(built, exp, enc, "v")
         if hidden and item.hidden is not None and ctx is not None:
@@ -265,6 +333,10 @@ def prepare(
                     raise ValueError(
                         f"item {item.id}: hidden() returned a visible case; use Case.edge or Case.fresh_world"
                     )
-            cases += _prepare_cases(built, [_expected(item, c) for c in built], enc, "h")
+            exp = [_cached(cache, f"{item.id}/h{n}", item, c) for n, c in enumerate(built, 1)]
+            cases += _prepare_cases(built, exp, enc, "h")
         bundle.items[item.id] = PreparedItem(item, assessment.points(item), cases)
+    for c in (cache, visible_cache):
+        if c is not None:
+            c.save()
     return bundle

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kamlab.assess import _harness
-from kamlab.assess.bundle import Bundle, prepare
+from kamlab.assess.bundle import Bundle, ExpectedCache, prepare
 from kamlab.assess.judge import NO_ANSWER, ItemResult, Judgement, judge_item
 from kamlab.assess.plain import ItemAnswers, PayloadError, parse_payload
 from kamlab.assess.sandbox import (
@@ -112,6 +112,8 @@ class GradingEngine:
         self._pool: KernelPool | None = None
         self._spec: SandboxSpec | None = None
         self._shipped: Any = None
+        self._code_hash: str | None = None
+        self._visible: dict[str, Any] = {}
 
     @classmethod
     def get(cls, root: str | Path, **kwargs: Any) -> GradingEngine:
@@ -186,6 +188,8 @@ class GradingEngine:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._spec is not None:
+            self._spec.close()
 
     # -- grading -----------------------------------------------------------------------------
     def prepare(
@@ -211,11 +215,81 @@ class GradingEngine:
                 out.append(w)
             return out
 
+        def derive(world: Any, tag: str, make: Any) -> Any:
+            base = folders.get(id(world))
+            if base is None:  # a variant of a variant, or of a world not from the cache
+                return make(world)
+            variant, path = cache.derive(base, tag, lambda: make(world))
+            folders[id(variant)] = path
+            return variant
+
+        holder: dict[str, ExpectedCache] = {}
+
+        def memo(name: str, compute: Any) -> Any:
+            cache_ = holder.get("answers")
+            if cache_ is None:
+                return compute()
+            return cache_.get(f"memo/{name}", lambda: (True, compute()))[1]
+
         ctx = CaseContext(
-            worlds=worlds, rng=np.random.default_rng(rng_seed), shipped=lambda: self.shipped
+            worlds=worlds,
+            rng=np.random.default_rng(rng_seed),
+            shipped=lambda: self.shipped,
+            derive=derive,
+            memo=memo,
         )
         _ = ctx.worlds  # build now so folders are known
-        return prepare(assessment, trainee, ctx, shipped=self.shipped, folders=folders)
+        fp = self.fingerprint(assessment, [folders[id(w)].name for w in ctx.worlds])
+        answers = ExpectedCache(self.state / "expected" / assessment.id / f"{trainee}.json", fp)
+        if not trainee.startswith("__"):
+            holder["answers"] = answers
+        return prepare(
+            assessment,
+            trainee,
+            ctx,
+            shipped=self.shipped,
+            folders=folders,
+            cache=answers if not trainee.startswith("__") else None,
+            visible_cache=self.visible_cache(assessment),
+        )
+
+    def fingerprint(self, assessment: Assessment, parts: list[str]) -> str:
+        """A hash of kamlab's code, the spec module and ``parts`` (world folders …)."""
+        if self._code_hash is None:
+            import hashlib
+
+            import kamlab
+
+            h = hashlib.sha256()
+            pkg = Path(kamlab.__file__).resolve().parent
+            for f in sorted(pkg.rglob("*.py")):
+                h.update(str(f.relative_to(pkg)).encode())
+                h.update(f.read_bytes())
+            self._code_hash = h.hexdigest()
+        import hashlib
+        import inspect
+
+        h = hashlib.sha256(self._code_hash.encode())
+        for it in assessment.items:
+            for fn in (it.visible, it.hidden, it.reference):
+                if fn is not None:
+                    try:
+                        h.update(inspect.getsource(fn).encode())
+                    except (OSError, TypeError):
+                        h.update(repr(fn).encode())
+        h.update("|".join(parts).encode())
+        return h.hexdigest()
+
+    def visible_cache(self, assessment: Assessment) -> ExpectedCache | None:
+        if self.shipped_path is None:
+            return None
+        key = assessment.id
+        if key not in self._visible:
+            fp = self.fingerprint(assessment, [str(self.shipped_path.resolve())])
+            self._visible[key] = ExpectedCache(
+                self.state / "expected" / assessment.id / "__visible__.json", fp
+            )
+        return self._visible[key]
 
     def grade_notebook(
         self,

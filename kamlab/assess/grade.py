@@ -1,6 +1,6 @@
 """``kamlab course grade``: autograde every submission of an assignment, using every core.
 
-Worker processes (one per core by default) each run nbgrader's ``Autograde`` in-process
+Worker processes (one per core plus one by default) each run nbgrader's ``Autograde`` in-process
 (``NbGraderAPI.autograde``: no CLI start-up per submission) with kamlab's preprocessors
 (:mod:`kamlab.assess.nbgrader_ext`), and each keeps a sandboxed kernel started ahead. The
 parent hands out one submission at a time, shows a progress bar and watches its workers: a
@@ -173,7 +173,8 @@ def grade_assignment(
         report.seconds = time.monotonic() - t0
         return report
     course.harden()
-    n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    # one more worker than cores: a worker waits on its kernel and the disk part of the time
+    n = max(1, min(workers or (os.cpu_count() or 1) + 1, len(todo)))
     report.workers = n
     limit = task_timeout or (judge.wall_timeout * (judge.kernel_restarts + 2) + 120.0)
     ctx = mp.get_context("fork")

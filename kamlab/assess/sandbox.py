@@ -281,6 +281,72 @@ def _umount(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------
+_ZYGOTE = Path(__file__).with_name("_zygote.py")
+
+
+class _Zygote:
+    """A pre-imported kernel process that forks sandboxed kernels (see :mod:`._zygote`)."""
+
+    def __init__(self, stub_dir: Path, cwd: Path, shipped_world: Path | None = None) -> None:
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": str(cwd),
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        if shipped_world is not None:
+            env["KAMLAB_SANDBOX_WORLD"] = str(shipped_world)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(_ZYGOTE), str(stub_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=str(cwd),
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+        self.lock = threading.Lock()
+        line = self._readline(120.0)
+        if not line or not json.loads(line).get("ready"):
+            self.close()
+            raise RuntimeError("the kernel zygote did not start")
+
+    def _readline(self, timeout: float) -> bytes:
+        import select
+
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return self.proc.stdout.readline() if ready else b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, cfg_path: Path) -> int:
+        with self.lock:
+            if not self.alive():
+                raise RuntimeError("the kernel zygote has exited")
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps({"cfg": str(cfg_path)}).encode() + b"\n")
+            self.proc.stdin.flush()
+            line = self._readline(30.0)
+        if not line:
+            raise RuntimeError("the kernel zygote did not answer")
+        reply = json.loads(line)
+        if "pid" not in reply:
+            raise RuntimeError(f"the kernel zygote could not fork: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+# ------------------------------------------------------------------------------------------
 @dataclass
 class SandboxSpec:
     """Everything the kernels of one grading run share.
@@ -301,6 +367,27 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     isolation: Isolation = field(default_factory=detect_isolation)
     warmup: str = "import numpy, pandas, pyarrow.parquet\nimport kamlab\n"
+    use_zygote: bool = True
+    _zygote: _Zygote | None = field(default=None, repr=False)
+    _zlock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def zygote(self) -> _Zygote | None:
+        """The kernel zygote of this process (started on first use); ``None`` if unavailable."""
+        if not self.use_zygote or self.isolation.mode == "userns" or not self.isolation.platform_ok:
+            return None
+        with self._zlock:
+            if self._zygote is None or not self._zygote.alive():
+                try:
+                    self._zygote = _Zygote(self.stub_dir, self.base_dir, self.shipped_world)
+                except (OSError, RuntimeError, ValueError):
+                    self.use_zygote = False
+                    return None
+            return self._zygote
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
 
     @staticmethod
     def default_base_dir() -> Path:
@@ -345,6 +432,8 @@ class SandboxKernel:
         self.inputs_dir = self.run_dir / "inputs"
         self.work_dir = self.run_dir / "work"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None  # with the zygote: the kernel's process-group leader
+        self.pidfd: int | None = None
         self.client: Any = None
         self._slot: _Slot | None = None
         self._mounted = False
@@ -435,10 +524,25 @@ class SandboxKernel:
             "argv": argv,
         }
         cfg["expose"] = [p for p in cfg["expose"] if p]
+        cfg["kernel_args"] = argv[argv.index("-f") :]
+        cfg["namespaces"] = self.iso.mode == "full"
+        cfg["log"] = str(self.run_dir / ".kernel.log")
         launch_cfg = self.run_dir / ".launch.json"
         fd = os.open(launch_cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(cfg, f)
+        zygote = spec.zygote()
+        if zygote is not None:
+            try:
+                self.pid = zygote.spawn(launch_cfg)
+                self.pidfd = os.pidfd_open(self.pid)
+                self.started_at = time.monotonic()
+                return
+            except (OSError, RuntimeError):
+                self.pid, self.pidfd = None, None
+                if not launch_cfg.exists():
+                    with open(launch_cfg, "w", encoding="utf-8") as f:
+                        json.dump(cfg, f)
         cmd = [sys.executable, "-I", "-S", str(_LAUNCHER), str(launch_cfg)]
         if self.iso.mode == "full":
             cmd = [shutil.which("unshare") or "unshare", *_UNSHARE_FLAGS, "--", *cmd]
@@ -498,7 +602,17 @@ class SandboxKernel:
         return env
 
     def alive(self) -> bool:
+        if self.pidfd is not None:
+            import select
+
+            ready, _, _ = select.select([self.pidfd], [], [], 0)
+            return not ready
         return self.proc is not None and self.proc.poll() is None
+
+    def _group(self) -> int | None:
+        if self.pid is not None:
+            return self.pid
+        return self.proc.pid if self.proc is not None else None
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Connect a client and wait for ``kernel_info_reply``; raises ``RuntimeError``."""
@@ -520,22 +634,22 @@ class SandboxKernel:
             if not self.alive():
                 raise RuntimeError(f"the sandboxed kernel did not start: {self.launch_log()}")
             msg_id = kc.kernel_info()
-            try:
-                while True:
-                    reply = kc.get_shell_msg(timeout=0.5)
-                    if reply["parent_header"].get("msg_id") == msg_id:
-                        break
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the sandboxed kernel did not answer in time") from None
-                continue
-            break
-        # the iopub socket connects asynchronously: wait until it delivers
-        while True:
-            try:
-                kc.get_iopub_msg(timeout=0.2)
-            except queue.Empty:
-                break
+            got_reply = got_iopub = False
+            wait_until = time.monotonic() + 1.0
+            while time.monotonic() < wait_until and not (got_reply and got_iopub):
+                if not got_reply:
+                    with contextlib.suppress(queue.Empty):
+                        r = kc.get_shell_msg(timeout=0.02)
+                        got_reply = r["parent_header"].get("msg_id") == msg_id
+                # the iopub socket connects asynchronously: a status message of this
+                # request proves it delivers, so no output of the next cell is lost
+                with contextlib.suppress(queue.Empty):
+                    m = kc.get_iopub_msg(timeout=0.02)
+                    got_iopub = got_iopub or m["parent_header"].get("msg_id") == msg_id
+            if got_reply and got_iopub:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sandboxed kernel did not answer in time")
 
     def launch_log(self) -> str:
         try:
@@ -664,19 +778,26 @@ class SandboxKernel:
         return "killed"
 
     def interrupt(self) -> None:
-        if self.proc is not None and self.alive():
+        group = self._group()
+        if group is not None and self.alive():
             with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, signal.SIGINT)
+                os.killpg(group, signal.SIGINT)
 
     def kill(self) -> None:
-        if self.proc is None:
+        group = self._group()
+        if group is None:
             return
         with contextlib.suppress(OSError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            self.proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
+            os.killpg(group, signal.SIGKILL)
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+        elif self.pidfd is not None:
+            import select
+
+            select.select([self.pidfd], [], [], 5.0)
 
     def close(self) -> None:
         """Kill the kernel and everything it started; remove the run folder."""
@@ -690,6 +811,10 @@ class SandboxKernel:
         if self.uid is not None:
             with contextlib.suppress(OSError):
                 _kill_uid(self.uid)
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
         if self._mounted:
             _umount(self.run_dir)
         shutil.rmtree(self.run_dir, ignore_errors=True)

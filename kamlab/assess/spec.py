@@ -68,9 +68,11 @@ class Case:
 
     ``label`` is what feedback may say about the case: for a visible case its description,
     for an edge case the kind of edge ("feedback: *an edge case: <label>*"), for a fresh world
-    an optional hint — never data. ``expected`` overrides ``item.reference(*args, **kwargs)``. Arguments may be plain
-    values, DataFrames/Series (handed in as read-only parquet) or a :class:`World` (handed in
-    as its public tables). ``weight`` counts in :func:`~kamlab.assess.compare.proportional`.
+    an optional hint — never data. ``expected`` overrides ``item.reference(*args, **kwargs)``
+    (a zero-argument function is called only when the answer is not cached yet). Arguments
+    may be plain values, DataFrames/Series (handed in as read-only parquet) or a
+    :class:`World` (handed in as its public tables). ``weight`` counts in
+    :func:`~kamlab.assess.compare.proportional`.
     """
 
     kind: CaseKind
@@ -119,6 +121,9 @@ class CaseContext:
     outside the sandbox from seeds the trainee never sees; ``ctx.world`` is the first.
     ``ctx.rng`` — a :class:`numpy.random.Generator` for choosing entities and edge values.
     ``ctx.shipped`` — the shipped default world (for edge cases built from its shape).
+    ``ctx.relabel(world)`` / ``ctx.derive(world, name, make)`` — variants of a world (ids
+    shuffled, tables edited), cached on disk like the worlds themselves.
+    ``ctx.memo(name, compute)`` — an expensive plain-data input, kept for re-grades.
     """
 
     def __init__(
@@ -127,10 +132,48 @@ class CaseContext:
         worlds: Callable[[], list[World]],
         rng: np.random.Generator,
         shipped: Callable[[], World],
+        derive: Callable[[World, str, Callable[[World, np.random.Generator], World]], World]
+        | None = None,
+        memo: Callable[[str, Callable[[], Any]], Any] | None = None,
     ) -> None:
         self._worlds = worlds
         self.rng = rng
         self._shipped = shipped
+        self._derive = derive
+        self._memo = memo
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per trainee, kept on disk by the grader for re-grades.
+
+        For expensive case *inputs* (the references are cached already). The value must be
+        plain data: numbers, strings, lists, dicts (it comes back through JSON).
+        """
+        if self._memo is None:
+            return compute()
+        return self._memo(name, compute)
+
+    def derive(
+        self, world: World, name: str, make: Callable[[World, np.random.Generator], World]
+    ) -> World:
+        """A variant of ``world`` made by ``make(world, rng)`` — cached on disk by the grader.
+
+        ``rng`` is seeded from this trainee's secret stream, so the variant is the same at
+        every re-grade. ``name`` must identify ``make`` (it is part of the cache key).
+        """
+        import numpy as np
+
+        seed = int(self.rng.integers(2**31))
+        if self._derive is None:
+            return make(world, np.random.default_rng(seed))
+        return self._derive(world, f"{name}:{seed}", lambda w: make(w, np.random.default_rng(seed)))
+
+    def relabel(self, world: World, id_column: str = "account_id") -> World:
+        """``world`` with the ids of ``id_column`` permuted (see :func:`kamlab.assess.variants.relabel`)."""
+        from kamlab.assess.variants import relabel
+
+        return self.derive(
+            world, f"relabel:{id_column}", lambda w, rng: relabel(w, id_column, rng=rng)
+        )
 
     @cached_property
     def worlds(self) -> list[World]:

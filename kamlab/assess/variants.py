@@ -56,7 +56,8 @@ def relabel(
 
     Every public table's columns named in ``columns`` (default :data:`ID_COLUMNS`) are mapped
     through one derangement of the ids; tables are re-sorted by their first column so they look
-    like any other world. Truth tables are not carried over.
+    like any other world. Truth tables are not carried over; ``meta["relabelled"]`` keeps the
+    mapping (old id → new id) so a reference answer can be mapped instead of recomputed.
     """
     from kamlab.data.world import World
 
@@ -80,7 +81,9 @@ def relabel(
             if hit[0] == out.columns[0]
             else out
         )
-    return World(public=public, truth={}, meta={k: v for k, v in world.meta.items() if k != "seed"})
+    meta = {k: v for k, v in world.meta.items() if k not in ("seed", "config", "table_hashes")}
+    meta["relabelled"] = {"column": id_column, "mapping": mapping}  # never handed to a sandbox
+    return World(public=public, truth={}, meta=meta)
 
 
 def _table_of(world: Any, id_column: str) -> str:
@@ -95,6 +98,7 @@ def _table_of(world: Any, id_column: str) -> str:
 
 def _map(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.rename_categories(lambda c: mapping.get(str(c), c))
-    mapped = col.astype("string").map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
-    return mapped.astype(col.dtype) if str(col.dtype) in ("string", "str", "object") else mapped
+        return col.cat.rename_categories({c: mapping.get(str(c), c) for c in col.cat.categories})
+    mapped = col.astype(object).map(mapping)
+    mapped = mapped.where(mapped.notna(), col.astype(object))
+    return mapped.astype(col.dtype)

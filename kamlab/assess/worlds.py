@@ -16,14 +16,72 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from kamlab.data.world import World
 
-__all__ = ["WorldCache", "simulate_world"]
+__all__ = ["LazyTables", "WorldCache", "simulate_world"]
 
 log = logging.getLogger(__name__)
+
+
+class LazyTables(dict):
+    """Table name → DataFrame, read from ``<folder>/<name>.parquet`` on first use.
+
+    Iterating names never reads a file; :meth:`loaded` lists the tables read so far.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        names = sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+        super().__init__((n, None) for n in names)
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> Any:
+        value = dict.__getitem__(self, name)
+        if value is None:
+            import pandas as pd
+
+            from kamlab.data.schemas import SCHEMAS
+            from kamlab.data.world import _restore_dtypes
+
+            value = pd.read_parquet(self.folder / f"{name}.parquet", engine="pyarrow")
+            if name in SCHEMAS:
+                value = _restore_dtypes(value, name)
+            dict.__setitem__(self, name, value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(dict.keys(self)))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default  # noqa: SIM401 - self.get would recurse
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [self[n] for n in self]
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return [(n, self[n]) for n in self]
+
+    def loaded(self) -> list[tuple[str, Any]]:
+        """The tables read so far (no file is read)."""
+        return [(n, v) for n, v in dict.items(self) if v is not None]
+
+    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(self.items())
+
+
+def lazy_world(folder: Path) -> World:
+    """A saved world whose tables are read when first used."""
+    import json
+
+    from kamlab.data.world import World
+
+    meta_file = folder / "meta.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    return World(
+        public=LazyTables(folder / "public"), truth=LazyTables(folder / "truth"), meta=meta
+    )
 
 
 def simulate_world(preset: str, seed: int) -> World:
@@ -31,6 +89,30 @@ def simulate_world(preset: str, seed: int) -> World:
     from kamlab.sim import SimConfig, simulate
 
     return simulate(SimConfig.preset(preset, seed=seed))
+
+
+def _save_fast(world: World, dest: Path) -> None:
+    """Save a cache world: parquet without compression, no table hashes, atomic rename."""
+    import json
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for layer, tables in (("public", world.public), ("truth", world.truth)):
+            (tmp / layer).mkdir()
+            for name, df in tables.items():
+                df.to_parquet(
+                    tmp / layer / f"{name}.parquet", engine="pyarrow", compression=None, index=False
+                )
+        meta = {k: v for k, v in world.meta.items() if k != "table_hashes"}
+        (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 @contextlib.contextmanager
@@ -71,8 +153,7 @@ class WorldCache:
         with _lock(self.folder / f".{dest.name}.lock"):
             if not (dest / "public").is_dir():
                 world = self._make(preset, seed)
-                world.save(dest, overwrite=True)
-                self._mem[dest] = world
+                _save_fast(world, dest)
         return dest
 
     def _make(self, preset: str, seed: int) -> World:
@@ -93,12 +174,20 @@ class WorldCache:
         raise RuntimeError(f"could not simulate a valid {preset} world: {last}")
 
     def load(self, preset: str, seed: int) -> World:
-        """The world itself (kept in memory for the rest of this process)."""
-        from kamlab.data.world import World
-
+        """The world itself, read lazily (kept in memory for the rest of this process)."""
         dest = self.path(preset, seed)
         if dest not in self._mem:
-            self._mem[dest] = World.load(dest)
-        world = self._mem[dest]
-        world.meta.setdefault("_kamlab_cache_path", str(dest))
-        return world
+            self._mem[dest] = lazy_world(dest)
+        return self._mem[dest]
+
+    def derive(self, base: Path, tag: str, make: Callable[[], World]) -> tuple[World, Path]:
+        """A world derived from the cached world at ``base`` (a variant), cached beside it."""
+        key = hashlib.sha256(f"{base.name}|{tag}".encode()).hexdigest()[:24]
+        dest = self.folder / f"v{key}"
+        if not (dest / "public").is_dir():
+            with _lock(self.folder / f".{dest.name}.lock"):
+                if not (dest / "public").is_dir():
+                    _save_fast(make(), dest)
+        if dest not in self._mem:
+            self._mem[dest] = lazy_world(dest)
+        return self._mem[dest], dest

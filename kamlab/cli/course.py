@@ -133,7 +133,7 @@ def collect(
 def grade(
     assignment: str = typer.Argument(..., help="The assessment, e.g. M1."),
     student: list[str] = typer.Option(None, "--student", help="Only these trainees (repeatable)."),
-    workers: int | None = typer.Option(None, help="Worker processes (default: one per core)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default: cores + 1)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     root: Path | None = _ROOT,
     db: str | None = _DB,

@@ -28,7 +28,6 @@ import pandas as pd
 
 from kamlab.assess import compare as cmp
 from kamlab.assess.spec import Assessment, Case, CaseContext, Item, Kind
-from kamlab.assess.variants import relabel
 
 __all__ = ["ASSESSMENT", "FY_START", "G2N_STEPS"]
 
@@ -191,10 +190,19 @@ def ref_t3(world: Any) -> list[str]:
 
 
 def _t3_hidden(ctx: CaseContext) -> list[Case]:
-    """The fresh world, and the same world with its account ids shuffled (an id typed in fails)."""
+    """The fresh world, and the same world with its account ids shuffled (an id typed in fails).
+
+    The renamed world's answer is the fresh world's answer renamed (no second scorecard).
+    """
+    renamed = ctx.relabel(ctx.world, "account_id")
+    mapping = renamed.meta["relabelled"]["mapping"]
     return [
         Case.fresh_world(ctx.world),
-        Case.fresh_world(relabel(ctx.world, "account_id", rng=ctx.rng), what="accounts renamed"),
+        Case.fresh_world(
+            renamed,
+            what="accounts renamed",
+            expected=lambda: sorted(mapping[a] for a in ref_t3(ctx.world)),
+        ),
     ]
 
 
@@ -296,12 +304,20 @@ def _t4_visible(world: Any) -> list[Case]:
     return cases
 
 
+def _t4_world_case(world: Any, pick: float) -> list[dict[str, float]]:
+    sc = _usable(_scorecard(world, 2024))
+    if not len(sc):
+        return []
+    return list(_actual_target(sc.iloc[int(pick * len(sc))]))
+
+
 def _t4_hidden(ctx: CaseContext) -> list[Case]:
-    sc = _usable(_scorecard(ctx.world, 2024))
+    pick = float(ctx.rng.random())
+    # the scorecard is costly: memoised, so a re-grade does not rebuild it
+    found = ctx.memo("t4-actual-target", lambda: _t4_world_case(ctx.world, pick))
     cases = []
-    if len(sc):
-        row = sc.iloc[int(ctx.rng.integers(len(sc)))]
-        actual, target = _actual_target(row)
+    if found:
+        actual, target = found
         cases.append(
             Case.fresh_world(actual, target, what="an account's FY2024 actuals and targets")
         )

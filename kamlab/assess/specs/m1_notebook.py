@@ -44,8 +44,7 @@ import pandas as pd
 import kamlab
 from kamlab.assess.student import check
 
-world = kamlab.load_world()  # the shipped world: for practice
-world"""
+world = kamlab.load_world()  # the shipped world: for practice"""
 
 T1_PROMPT = """## M1-T1 Gross-to-net waterfall（毛到净瀑布） — 4 points
 
