@@ -118,6 +118,7 @@ def _run_visible(src: Path) -> list[str]:
         timeout=300,
         allow_errors=True,
         kernel_name="python3",
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(src.parent)}},
     )
     client.execute()

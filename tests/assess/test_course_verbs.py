@@ -168,3 +168,22 @@ def test_cli_verbs_run(toy, tmp_path) -> None:
     assert "隐藏检查通过" in html
     result = runner.invoke(app, ["course", "grade", "T9", "--root", str(toy.root)])
     assert result.exit_code == 1 and "kamlab course build" in result.stderr
+
+
+def test_degraded_isolation_still_grades_and_says_what_is_missing(toy, tmp_path) -> None:
+    from _cohort import make_toy_course, write_submission
+
+    import _toy
+    from kamlab.assess.build import build_course
+    from kamlab.assess.grade import grade_assignment
+
+    root = tmp_path / "course"
+    course = make_toy_course(root, toy.world_dir, isolation="limits")
+    build_course(course, check=False)
+    release = nbformat.read(root / "release/T0/T0_assessment.ipynb", as_version=4)
+    write_submission(root, "correct", _toy.fill(release, _toy.SOLUTIONS))
+    report = grade_assignment(course, "T0", progress=False)
+    assert report.isolation == "limits"
+    assert len(report.missing_isolation) == 4
+    assert any("network" in m for m in report.missing_isolation)
+    assert report.outcome("correct").score == 5.0
