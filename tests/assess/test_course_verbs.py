@@ -171,9 +171,9 @@ def test_cli_verbs_run(toy, tmp_path) -> None:
 
 
 def test_degraded_isolation_still_grades_and_says_what_is_missing(toy, tmp_path) -> None:
+    import _toy
     from _cohort import make_toy_course, write_submission
 
-    import _toy
     from kamlab.assess.build import build_course
     from kamlab.assess.grade import grade_assignment
 
