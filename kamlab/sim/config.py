@@ -190,7 +190,7 @@ class ModelParams:
     # annual plan and targets (§1.2): volume stretch U(0, max) per account-year; share gain
     plan_stretch_max: float = 0.03  # [conv] (was U(0.02, 0.08))
     plan_share_gain: float = 0.003  # [conv] planned value-share gain (0.3 points)
-    plan_error_sd: float = 0.03  # [conv] the planner's account-level volume forecast error
+    plan_error_sd: float = 0.02  # [conv] the planner's account-level volume forecast error
     # simulated assessment scores (§3.10)
     score_offset: float = 1.0  # [conv] logistic offset (SPEC §3.10: 0.5); see kamlab.sim.scores
 

@@ -109,3 +109,60 @@ def test_bad_scenario_specs_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="preset must be"):
         SimConfig.preset("huge")
     assert np.isfinite(1.0)
+
+
+def _region_channel_tvd(w: World, region: str, last_week: int, window: int = 26) -> float:
+    """TVD of a region's channel mix (volume_eq sold, trailing ``window`` weeks) vs its plan."""
+    acc = w.accounts.set_index("account_id")
+    prod = w.products.set_index("sku_id")
+    so = w.sell_out[w.sell_out.week_id.between(last_week - window + 1, last_week)]
+    so = so[so.account_id.map(acc.hq_region_id).astype(str).to_numpy() == region]
+    vol = (
+        (so.cases_sold * so.sku_id.map(prod.volume_eq_per_case).astype(float))
+        .groupby(so.account_id.map(acc.channel).astype(str).to_numpy())
+        .sum()
+    )
+    fy = int(w.calendar.set_index("week_id").fiscal_year[last_week])
+    pl = w.mix_plan
+    pl = pl[(pl.scope_type == "REGION") & (pl.dimension == "CHANNEL") & (pl.scope_id == region)
+            & (pl.fiscal_year == fy)]  # fmt: skip
+    return km.mix_deviation(vol.to_dict(), dict(zip(pl.member.astype(str), pl.planned_share,
+                                                    strict=True)))  # fmt: skip
+
+
+def test_the_channel_drift_is_visible_and_away_from_diversion(
+    default_world: World, default_clean: World
+) -> None:
+    lab = default_world.truth_scenario_labels
+    region = str(lab.loc[lab.scenario == "CHANNEL_MIX_DRIFT", "entity_id"].iloc[0])
+    div = lab[lab.scenario == "DIVERSION"]
+    src = default_world.accounts.set_index("account_id").hq_region_id.astype(str)
+    touched = {src[str(d)] for d in div.entity_id} | set(div.related_ids.astype(str))
+    assert region not in touched
+    T = len(default_world.calendar)
+    assert _region_channel_tvd(default_world, region, T - 1) > 0.05  # the default flag fires
+    # the same region of the clean world, and every region there, sits on its plan
+    for r in default_clean.regions.region_id.astype(str):
+        assert _region_channel_tvd(default_clean, r, T - 1) < 0.05, r
+
+
+def test_sku_level_overstock_after_promotions_stays_out_of_account_level_detection(
+    default_clean: World,
+) -> None:
+    """Retailers order for the optimistic planned lift, so after a big promotion a promoted SKU
+    can sit above target + 4 weeks of cover for several weeks (DATACARD: realistic); at the
+    level the curriculum measures — account × fiscal period — a clean world stays quiet."""
+    from kamlab.sim.calibration import score_detection
+
+    inv = default_clean.customer_inventory
+    acc = default_clean.accounts.set_index("account_id")
+    sku_flagged = 0
+    for (a, _s), g in inv.groupby(["account_id", "sku_id"], observed=True):
+        woc = np.nan_to_num(
+            np.asarray(km.weeks_of_cover(g.closing_cases.to_numpy(), g.sell_out_cases.to_numpy()),
+                       dtype=float), posinf=99.0)  # fmt: skip
+        tgt = np.full(len(woc), float(acc.target_woc[a]))
+        sku_flagged += bool(np.asarray(km.stuffing_flags(woc, tgt)).any())
+    assert sku_flagged > 0  # it happens at SKU level …
+    det = score_detection(default_clean)
+    assert det["stuffing"]["flag_rate"] <= 0.02  # … not at account × period
