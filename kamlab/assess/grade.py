@@ -94,12 +94,17 @@ def _worker(conn: Connection, args: dict[str, Any], assignment: str) -> None:
             if crash_for and student == crash_for:
                 os._exit(3)
             t0 = time.monotonic()
-            try:
-                res = api.autograde(assignment, student, force=True, create=True)
-                ok = bool(res.get("success"))
-                err = "" if ok else _short_error(res.get("error", ""))
-            except Exception as exc:
-                ok, err = False, f"{type(exc).__name__}: {exc}"
+            for attempt in range(3):
+                try:
+                    res = api.autograde(assignment, student, force=True, create=True)
+                    ok = bool(res.get("success"))
+                    err = "" if ok else _short_error(res.get("error", ""))
+                except Exception as exc:  # reported to the parent
+                    ok, err = False, f"{type(exc).__name__}: {exc}"
+                # a busy SQLite gradebook is the grader's problem, not the trainee's: retry
+                if ok or "locked" not in err.lower() or attempt == 2:
+                    break
+                time.sleep(1.0 + attempt)
             conn.send((student, ok, err, time.monotonic() - t0))
     finally:
         engine.close()

@@ -404,6 +404,16 @@ class SandboxSpec:
             d = self.base_dir / sub
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o711 if sub != "slots" else 0o700)
+        # a grader killed hard leaves run folders (and their tmpfs mounts) behind
+        cutoff = time.time() - 6 * 3600
+        for d in (self.base_dir / "runs").iterdir():
+            try:
+                if d.stat().st_mtime < cutoff:
+                    if os.geteuid() == 0:
+                        _umount(d)
+                    shutil.rmtree(d, ignore_errors=True)
+            except OSError:
+                continue
 
 
 @dataclass

@@ -166,6 +166,21 @@ def _link_or_copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)  # a copy: its permissions are ours to set
 
 
+def _prune(folder: Path, max_age_s: float = 24 * 3600) -> None:
+    """Remove shared folders not used for a day (older stubs and worlds)."""
+    import time
+
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for old in folder.iterdir():
+        try:
+            if (old / ".complete").exists() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def build_shared(base: Path, shipped_world: Path | None) -> tuple[Path, Path | None]:
     """Write the stub package and the shipped world's public copy under ``base/shared/<key>``.
 
@@ -194,7 +209,9 @@ def build_shared(base: Path, shipped_world: Path | None) -> tuple[Path, Path | N
     shared = base / "shared" / key
     stub_dir, world_dir = shared / "stub", shared / "world"
     if (shared / ".complete").exists():
+        os.utime(shared)  # in use: keeps it from being pruned
         return stub_dir, (world_dir if world_files else None)
+    _prune(base / "shared")
     tmp = base / "shared" / f".{key}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     for rel, data in files.items():
