@@ -71,6 +71,30 @@ def _judge_from_config(course: Course) -> Any:
     return SandboxedJudge(config=course.config())
 
 
+def share_gradebook_engines() -> None:
+    """Make nbgrader reuse one SQLAlchemy engine per database URL in this process.
+
+    nbgrader opens a new :class:`~nbgrader.api.Gradebook` — a new engine — about ten times per
+    submission, losing SQLAlchemy's compiled-statement cache each time. Called in grading
+    worker processes only (engines are never shared across processes).
+    """
+    import nbgrader.api as nbapi
+    from sqlalchemy import create_engine
+
+    if getattr(nbapi.create_engine, "_kamlab_shared", False):
+        return
+    engines: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def shared(url: Any, **kwargs: Any) -> Any:
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kwargs)
+        return engines[key]
+
+    shared._kamlab_shared = True  # type: ignore[attr-defined]
+    nbapi.create_engine = shared  # type: ignore[assignment]
+
+
 def _worker(conn: Connection, args: dict[str, Any], assignment: str) -> None:
     """Worker process: grade the students it is sent until it receives ``None``."""
     import logging
@@ -78,6 +102,7 @@ def _worker(conn: Connection, args: dict[str, Any], assignment: str) -> None:
 
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy warnings are not the trainer's business
+    share_gradebook_engines()
     course = Course(**args)
     api = course.api()
     judge = _judge_from_config(course)
