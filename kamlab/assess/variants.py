@@ -67,19 +67,29 @@ def relabel(
     ids = sorted(source[id_column].astype(str).unique())
     perm = _derangement(len(ids), rng)
     mapping = {ids[i]: ids[int(perm[i])] for i in range(len(ids))}
-    public: dict[str, pd.DataFrame] = {}
-    for name, df in world.public.items():
+    from kamlab.assess.worlds import LazyTables
+    from kamlab.data.schemas import SCHEMAS
+
+    lazy = isinstance(world.public, LazyTables)
+    # a lazily read world stays lazy: tables without an id column are neither read nor copied
+    public: dict[str, pd.DataFrame] = LazyTables(world.public.folder) if lazy else {}
+    for name in list(world.public):
+        if lazy and name in SCHEMAS and not set(cols) & set(SCHEMAS[name].column_names):
+            continue
+        df = world.public[name]
         hit = [c for c in cols if c in df.columns]
         if not hit:
-            public[name] = df
+            dict.__setitem__(public, name, df)
             continue
         out = df.copy()
         for c in hit:
             out[c] = _map(out[c], mapping)
-        public[name] = (
+        dict.__setitem__(
+            public,
+            name,
             out.sort_values(list(out.columns[:1]), kind="mergesort").reset_index(drop=True)
             if hit[0] == out.columns[0]
-            else out
+            else out,
         )
     meta = {k: v for k, v in world.meta.items() if k not in ("seed", "config", "table_hashes")}
     meta["relabelled"] = {"column": id_column, "mapping": mapping}  # never handed to a sandbox

@@ -101,10 +101,16 @@ def _save_fast(world: World, dest: Path) -> None:
     try:
         for layer, tables in (("public", world.public), ("truth", world.truth)):
             (tmp / layer).mkdir()
-            for name, df in tables.items():
-                df.to_parquet(
-                    tmp / layer / f"{name}.parquet", engine="pyarrow", compression=None, index=False
-                )
+            for name, df in dict.items(tables):
+                dest_file = tmp / layer / f"{name}.parquet"
+                if df is None and isinstance(tables, LazyTables):  # unchanged: link the source
+                    src = tables.folder / f"{name}.parquet"
+                    try:
+                        os.link(src, dest_file)
+                    except OSError:
+                        shutil.copyfile(src, dest_file)
+                    continue
+                df.to_parquet(dest_file, engine="pyarrow", compression=None, index=False)
         meta = {k: v for k, v in world.meta.items() if k != "table_hashes"}
         (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
         if dest.exists():
