@@ -859,13 +859,22 @@ def _result(
         "execution": float(tgt.perfect_store_target),
         "fill_rate": float(terms.get("case_fill_kpi", 0.95)),
     }
-    sc = km.five_indicator_score(actual, target)
+    # an indicator the replay cannot measure for this account (no audits of its outlets, say)
+    # is left out and the composite reweights the others (as the scorecard does)
+    measured = dict(actual)
+    missing = [k for k in actual if not np.isfinite(actual[k])]
+    weights = dict(km.FIVE_INDICATOR_WEIGHTS)
+    if missing:
+        kept = sum(v for k, v in weights.items() if k not in missing)
+        weights = {k: (0.0 if k in missing else v / kept) for k, v in weights.items()}
+        actual = {k: (target[k] if k in missing else v) for k, v in actual.items()}
+    sc = km.five_indicator_score(actual, target, weights=weights)
     scorecard = pd.DataFrame(
         {
             "indicator": list(actual),
-            "actual": [actual[k] for k in actual],
+            "actual": [measured[k] for k in actual],
             "target": [target[k] for k in actual],
-            "achievement": [sc.achievement[k] for k in actual],
+            "achievement": [np.nan if k in missing else sc.achievement[k] for k in actual],
         }
     )
     if budget_df is not None and len(budget_df):
@@ -893,6 +902,7 @@ def _result(
         "line_otif": line_otif,
         "value_share": value_share,
         "perfect_store": pss,
+        "missing_indicators": "|".join(missing),
         "budget": budget,
         "budget_used": tts_t / budget if budget > 0 else float("inf"),
         "cases_ordered": float(ords),
@@ -956,7 +966,7 @@ def _replay_share(world, st, a, account_id, sold_units, prs, eff, T, H) -> float
     the category's expected season (clean λ) and minus half our extra promotional increment.
     """
     if st.master.acc_is_dist[a]:
-        return float("nan")
+        return _distributor_share(world, account_id)
     dem, _m = st.dem, st.master
     price = dem.shelf_price[prs, T : T + H]
     ours = float((sold_units * price).sum())
@@ -968,6 +978,23 @@ def _replay_share(world, st, a, account_id, sold_units, prs, eff, T, H) -> float
     inc = dem.lam[prs, T : T + H] * (eff.mult[:, T:] - 1.0) * 0.8 * price
     comp = max(0.0, comp_last * shape - 0.5 * float(inc.sum()))
     return ours / (ours + comp) if ours + comp > 0 else 0.0
+
+
+def _distributor_share(world: World, account_id: str) -> float:
+    """A distributor has no account POS: its share is our value share of traditional trade in
+    its region (``market_region_period``, TT) over the last three periods — the market it
+    serves, as the scorecard measures it (the replay does not re-simulate the TT market)."""
+    acc = world.accounts
+    region = str(acc.loc[acc.account_id == account_id, "hq_region_id"].iloc[0])
+    mrp = world.market_region_period
+    tt = mrp[(mrp.region_id == region) & (mrp.channel_group.astype(str) == "TT")]
+    if tt.empty:
+        return float("nan")
+    last = sorted(tt.period_key.unique())[-3:]
+    tt = tt[tt.period_key.isin(last)]
+    total = float(tt.value_incl_vat.sum())
+    ours = float(tt.loc[tt.brand_owner.astype(str) == "OURS", "value_incl_vat"].sum())
+    return ours / total if total > 0 else float("nan")
 
 
 def _replay_pss(world: World, account_id: str, woc: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -241,3 +242,18 @@ def test_a_sensible_turnaround_plan_passes_the_m8_constraints(
     assert ev.composite >= 0.95
     # the same quarter at the current practice misses at least one constraint
     assert evaluate_plan(default_world, cap, {}, seed=seed).n_passed < 6
+
+
+def test_a_distributor_plan_is_scored_on_its_regions_traditional_trade(
+    default_world: World,
+) -> None:
+    acc = default_world.accounts
+    dist = acc[acc.account_type.astype(str) == "DISTRIBUTOR"].iloc[0]
+    out = simulate_plan(default_world, dist.account_id, {}, seed=1)
+    mrp = default_world.market_region_period
+    tt = mrp[(mrp.region_id == dist.hq_region_id) & (mrp.channel_group.astype(str) == "TT")]
+    tt = tt[tt.period_key.isin(sorted(tt.period_key.unique())[-3:])]
+    ours = tt.loc[tt.brand_owner.astype(str) == "OURS", "value_incl_vat"].sum()
+    assert out.kpis["value_share"] == pytest.approx(ours / tt.value_incl_vat.sum())
+    assert np.isfinite(out.scorecard.achievement).all()
+    assert out.kpis["missing_indicators"] == ""
