@@ -47,6 +47,8 @@ __all__ = ["STATE_DIR", "GradingEngine", "is_test_cell", "solution_item"]
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".kamlab"
+_SHIPPED: dict[str, Any] = {}  # shipped worlds by path, per process (inherited by forked workers)
+_CODE_HASH: dict[str, str] = {}
 _HARNESS_SRC = Path(_harness.__file__).read_text(encoding="utf-8")
 
 _HARNESS_CELL = """def __kamlab_harness():
@@ -135,8 +137,24 @@ class GradingEngine:
         if self._shipped is None and self.shipped_path is not None:
             from kamlab.data.world import World
 
-            self._shipped = World.load(self.shipped_path)
+            key = str(self.shipped_path.resolve())
+            if key not in _SHIPPED:  # per process; worker processes inherit it when forked
+                _SHIPPED[key] = World.load(self.shipped_path)
+            self._shipped = _SHIPPED[key]
         return self._shipped
+
+    def warm(self, assessment: Assessment) -> None:
+        """Load the shipped world and the visible cases' answers now (before forking workers)."""
+        self.fingerprint(assessment, [])
+        if self.shipped is not None:
+            prepare(
+                assessment,
+                "__visible__",
+                None,
+                shipped=self.shipped,
+                hidden=False,
+                visible_cache=self.visible_cache(assessment),
+            )
 
     def world_cache(self, assessment: Assessment) -> WorldCache:
         maker = assessment.make_world
@@ -255,6 +273,8 @@ class GradingEngine:
 
     def fingerprint(self, assessment: Assessment, parts: list[str]) -> str:
         """A hash of kamlab's code, the spec module and ``parts`` (world folders …)."""
+        if self._code_hash is None and "code" in _CODE_HASH:
+            self._code_hash = _CODE_HASH["code"]
         if self._code_hash is None:
             import hashlib
 
@@ -265,7 +285,7 @@ class GradingEngine:
             for f in sorted(pkg.rglob("*.py")):
                 h.update(str(f.relative_to(pkg)).encode())
                 h.update(f.read_bytes())
-            self._code_hash = h.hexdigest()
+            self._code_hash = _CODE_HASH["code"] = h.hexdigest()
         import hashlib
         import inspect
 

@@ -196,6 +196,12 @@ def grade_assignment(
     judge = _judge_from_config(course)
     eng: GradingEngine = judge.engine()
     eng.sandbox_spec()  # build the shared stub/world folder once, before the workers race for it
+    try:  # the shipped world and the visible answers: once here, inherited by the workers
+        from kamlab.assess.registry import get_assessment
+
+        eng.warm(get_assessment(assignment))
+    except (KeyError, ValueError, OSError):
+        pass
     report = GradeReport(
         assignment, isolation=eng.isolation.mode, missing_isolation=eng.isolation.missing()
     )
