@@ -49,8 +49,6 @@ step                         spend types
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -59,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.scorecard import account_scorecard
 
 __all__ = [
@@ -395,9 +394,6 @@ class G2NContext:
         return labels.get(str(account_id), str(account_id))
 
 
-_CACHE: dict[int, tuple[weakref.ref, G2NContext]] = {}
-
-
 def g2n_context(world: Any) -> G2NContext:
     """Build (or fetch from the per-world cache) the :class:`G2NContext` of ``world``.
 
@@ -406,15 +402,7 @@ def g2n_context(world: Any) -> G2NContext:
     allocation and payment terms come from :func:`kamlab.analysis.scorecard.account_scorecard`
     so that the actual NR, GP and CC are the scorecard's.
     """
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    ctx = _build(world)
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    with contextlib.suppress(TypeError):  # a plain mapping of tables is not cached
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
-    return ctx
+    return per_world(world, "m1.g2n", _build)  # a plain mapping of tables is not cached
 
 
 def _table(world: Any, name: str) -> pd.DataFrame:

@@ -40,8 +40,6 @@ account has none; net sales before fixed fees); shelf price from ``sell_out``; i
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.m1_g2n import g2n_context
 
 __all__ = ["NPD_WEEKS", "JBPBase", "JBPPlan", "jbp_base", "jbp_context", "jbp_plan"]
@@ -158,20 +157,9 @@ class JBPContext:
         return self.bases[account_id]
 
 
-_CACHE: dict[int, tuple[weakref.ref, JBPContext]] = {}
-
-
 def jbp_context(world: Any) -> JBPContext:
     """Build (or fetch from the per-world cache) the JBP facts of every key account."""
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    ctx = _build(world)
-    for k in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[k]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
-    return ctx
+    return per_world(world, "m2.jbp", _build)
 
 
 def jbp_base(world: Any, account_id: str) -> JBPBase:

@@ -25,8 +25,6 @@ only that account's rows, so the result is identical to replaying on the whole w
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamlab.analysis._cache import per_world
 from kamlab.data.world import World
 from kamlab.sim import PlanResult, SimConfig, simulate_plan
 
@@ -199,14 +198,12 @@ class PlannerContext:
         return out.reset_index(drop=True)
 
 
-_CACHE: dict[int, tuple[weakref.ref, PlannerContext]] = {}
-
-
 def planner_context(world: World) -> PlannerContext:
     """Build (or fetch from the per-world cache) the :class:`PlannerContext` of ``world``."""
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
+    return per_world(world, "m2.planner", _build)
+
+
+def _build(world: World) -> PlannerContext:
     cal = world["calendar"]
     T = len(cal)
     # label the plan weeks with the fiscal calendar continued (4-4-5, 52-week years)
@@ -247,10 +244,6 @@ def planner_context(world: World) -> PlannerContext:
             prod["list_price_case"].to_numpy(float), index=prod["sku_id"].astype(str).to_numpy()
         ),
     )
-    for k in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[k]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
     return ctx
 
 

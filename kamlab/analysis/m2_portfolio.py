@@ -35,8 +35,6 @@ position, less attractive), ``serve`` (both low).
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.scorecard import account_scorecard
 
 __all__ = [
@@ -97,9 +96,6 @@ def relationship_strength(contacts: pd.DataFrame) -> pd.Series:
     return (g["wx"] / g["w"]).rename("relationship")
 
 
-_CACHE: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
-
-
 def portfolio_criteria(world: Any, fiscal_year: int | None = None) -> pd.DataFrame:
     """The six raw criteria per key account (table in the module docstring), one row each.
 
@@ -112,10 +108,11 @@ def portfolio_criteria(world: Any, fiscal_year: int | None = None) -> pd.DataFra
     fy = years[-1] if fiscal_year is None else int(fiscal_year)
     if fy not in years:
         raise ValueError(f"fiscal_year {fiscal_year!r} is not in this world; it has {years}.")
-    key = (id(world), fy)
-    hit = _CACHE.get(hash(key))
-    if hit is not None and hit[0]() is world:
-        return hit[1].copy()
+    return per_world(world, ("m2.portfolio", fy), lambda w: _criteria(w, fy, years)).copy()
+
+
+def _criteria(world: Any, fy: int, years: list[int]) -> pd.DataFrame:
+    cal = world["calendar"]
     acc = world["accounts"]
     ka = acc.loc[acc["account_type"].astype(str) == "KA"]
     ids = ka["account_id"].astype(str).tolist()
@@ -155,12 +152,7 @@ def portfolio_criteria(world: Any, fiscal_year: int | None = None) -> pd.DataFra
             "execution": sc["pss"].reindex(ids).to_numpy(float),
         }
     )
-    for k in list(_CACHE):
-        if _CACHE[k][0]() is None:
-            del _CACHE[k]
-    with contextlib.suppress(TypeError):
-        _CACHE[hash(key)] = (weakref.ref(world), out)
-    return out.copy()
+    return out
 
 
 @dataclass(frozen=True)

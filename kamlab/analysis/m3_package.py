@@ -50,9 +50,7 @@ stuffing, M6), so they are left out.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.scorecard import account_scorecard
 
 __all__ = [
@@ -391,20 +390,6 @@ def compare_packages(
 # ---------------------------------------------------------------------------------------------
 # Context (built once per account × year and cached per world)
 
-_CACHE: dict[int, tuple[weakref.ref, dict[Any, Any]]] = {}
-
-
-def _world_cache(world: Any) -> dict[Any, Any]:
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    store: dict[Any, Any] = {}
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), store)
-    return store
-
 
 def package_accounts(world: Any) -> list[tuple[str, str]]:
     """``(account_id, account_name)`` of the key accounts (the agreements M3 works on)."""
@@ -414,9 +399,10 @@ def package_accounts(world: Any) -> list[tuple[str, str]]:
 
 
 def _shared(world: Any) -> dict[str, Any]:
-    store = _world_cache(world)
-    if "shared" in store:
-        return store["shared"]
+    return per_world(world, "m3.package.shared", _build_shared)
+
+
+def _build_shared(world: Any) -> dict[str, Any]:
     cal = world["calendar"]
     fy_of_week = pd.Series(cal["fiscal_year"].to_numpy(int), index=cal["week_id"].to_numpy())
     per_of_week = pd.Series(
@@ -506,7 +492,6 @@ def _shared(world: Any) -> dict[str, Any]:
             ]
         ),
     }
-    store["shared"] = shared
     return shared
 
 
@@ -515,12 +500,12 @@ MAX_TOLERANCE_DAYS = 3
 
 def terms_context(world: Any, account_id: str, fiscal_year: int) -> TermsContext:
     """Build (once, then cached per world) the costing context of a key account's base year."""
-    store = _world_cache(world)
-    key = ("ctx", str(account_id), int(fiscal_year))
-    if key in store:
-        return store[key]
-    sh = _shared(world)
     a, fy = str(account_id), int(fiscal_year)
+    return per_world(world, ("m3.package.terms", a, fy), lambda w: _build_terms(w, a, fy))
+
+
+def _build_terms(world: Any, a: str, fy: int) -> TermsContext:
+    sh = _shared(world)
     if a not in sh["accounts"].index or (a, fy) not in sh["terms"].index:
         ids = [x for x, _ in package_accounts(world)]
         raise ValueError(
@@ -619,7 +604,6 @@ def terms_context(world: Any, account_id: str, fiscal_year: int) -> TermsContext
             k: float(v) for (aa, yy, k), v in sh["spend"].items() if aa == a and yy == fy
         },
     )  # fmt: skip
-    store[key] = ctx
     return ctx
 
 

@@ -44,9 +44,7 @@ Worked example of §2.14 (base 5.5 M, default tiers 1 % / 2 % / 3 % at 0 / 5 % /
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 
 __all__ = [
     "GROWTH_GRID",
@@ -252,17 +251,15 @@ class RebateAccount:
     growth: float
 
 
-_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, int], RebateAccount]]] = {}
-
-
 def rebate_accounts(world: Any) -> dict[tuple[str, int], RebateAccount]:
     """Every KA account × fiscal year with a GROWTH rebate, keyed ``(account_id, fiscal_year)``.
 
     Built once per world (cached while the world object lives).
     """
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
+    return per_world(world, "m3.rebates", _build_accounts)
+
+
+def _build_accounts(world: Any) -> dict[tuple[str, int], RebateAccount]:
     tt = world["trade_terms"]
     rt = world["rebate_tiers"]
     acc = world["accounts"].set_index(world["accounts"]["account_id"].astype(str))
@@ -301,10 +298,6 @@ def rebate_accounts(world: Any) -> dict[tuple[str, int], RebateAccount]:
             gs=gs, cases=cases, gs_per_case=gs / cases if cases > 0 else float("nan"),
             growth=gs / base - 1.0 if base > 0 else float("nan"),
         )  # fmt: skip
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), out)
     return out
 
 

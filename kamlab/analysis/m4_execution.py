@@ -26,8 +26,6 @@ So moving weight ``δ`` from KPI *b* to KPI *a* (weights summing to 1) moves a s
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.metrics.execution import PSS_WEIGHTS
 
 __all__ = [
@@ -63,20 +62,9 @@ class ExecutionContext:
     accounts: pd.DataFrame
 
 
-_CACHE: dict[int, tuple[weakref.ref, ExecutionContext]] = {}
-
-
 def execution_context(world: Any) -> ExecutionContext:
     """Build (once per world, cached while it lives) the per-visit KPI table."""
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    ctx = _build(world)
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
-    return ctx
+    return per_world(world, "m4.execution", _build)
 
 
 def _ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -31,8 +31,6 @@ few milliseconds.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 
 __all__ = [
     "LEVELS",
@@ -86,9 +85,6 @@ class ReviewContext:
     memo: dict[tuple, Any]  # derived per-selection pieces (items by level, distribution)
 
 
-_CACHE: dict[int, tuple[weakref.ref, ReviewContext]] = {}
-
-
 def _quarter_keys(cal: pd.DataFrame) -> pd.Series:
     return (
         "FY"
@@ -100,15 +96,7 @@ def _quarter_keys(cal: pd.DataFrame) -> pd.Series:
 
 def review_context(world: Any) -> ReviewContext:
     """Build (once per world, cached while it lives) the review pre-aggregates."""
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    ctx = _build(world)
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
-    return ctx
+    return per_world(world, "m4.review", _build)
 
 
 def _build(world: Any) -> ReviewContext:

@@ -37,8 +37,6 @@ O3 {B 120/120}; O4 {A 60/30, C 40/40}; short lines by supply):
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 
 __all__ = [
     "CAUSES",
@@ -171,14 +170,12 @@ class ServiceContext:
     trend_memo: dict[tuple[str, int, float], pd.DataFrame] = field(default_factory=dict)
 
 
-_CACHE: dict[int, tuple[weakref.ref, ServiceContext]] = {}
-
-
 def service_context(world: Any) -> ServiceContext:
     """Build (once per world, cached while it lives) the sorted order lines."""
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world:
-        return hit[1]
+    return per_world(world, "m4.service", _build)
+
+
+def _build(world: Any) -> ServiceContext:
     cal = world["calendar"]
     wk = cal["week_id"].to_numpy()
     p_of_week = pd.Series(cal["period_key"].astype(str).to_numpy(), index=wk)
@@ -233,12 +230,7 @@ def service_context(world: Any) -> ServiceContext:
         (str(a), int(y)): float(k)
         for a, y, k in zip(tt["account_id"], tt["fiscal_year"], tt["case_fill_kpi"], strict=True)
     }
-    ctx = ServiceContext(lines, by_account, periods, acc.reset_index(drop=True), otif_kpi, cf_kpi)
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    with contextlib.suppress(TypeError):
-        _CACHE[id(world)] = (weakref.ref(world), ctx)
-    return ctx
+    return ServiceContext(lines, by_account, periods, acc.reset_index(drop=True), otif_kpi, cf_kpi)
 
 
 def scope_options(ctx: ServiceContext) -> list[str]:

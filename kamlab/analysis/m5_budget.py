@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m5_common import cached, ka_accounts
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m5_common import ka_accounts
 from kamlab.analysis.m5_promo import promo_context
 
 __all__ = [
@@ -210,7 +211,7 @@ def _build_curves(world: Any) -> dict[int, ResponseCurves]:
 def response_curves(world: Any, fiscal_year: int | None = None) -> ResponseCurves:
     """The accounts' response curves for ``fiscal_year`` (default: the last year with promos)."""
     tables = ("promotions", "trade_spend", "sell_in", "targets_annual", "calendar", "accounts")
-    allc = cached(world, "m5.budget", tables, _build_curves)
+    allc = per_world(world, "m5.budget", _build_curves, tables=tables)
     if not allc:
         raise ValueError("This world has no executed key-account promotions with spend.")
     fy = max(allc) if fiscal_year is None else int(fiscal_year)

@@ -2,7 +2,7 @@
 
 The M5 panels (post-event evaluation, promo what-if, budget reallocation) read the same
 tables over and over; each builds its pre-aggregated context once per world object through
-:func:`cached`, so a slider move never re-scans a 67k-row table.
+:func:`kamlab.analysis._cache.per_world`, so a slider move never re-scans a 67k-row table.
 
 Unit margin (SPEC §2.3): ``m = NPC_base − cogs_case`` with
 ``NPC_base = list × price factor × (1 − off_invoice − variable rebate rates)``, where, from the
@@ -20,7 +20,6 @@ compared with the truth one-to-one (a test checks it).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.sim.config import ModelParams
 
 __all__ = [
@@ -40,31 +40,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_CACHE: dict[tuple[int, str], tuple[weakref.ref, tuple[int, ...], Any]] = {}
-
-
-def _fingerprint(world: Any, tables: Sequence[str]) -> tuple[int, ...]:
-    return tuple(id(world[name]) for name in tables)
 
 
 def cached(world: Any, key: str, tables: Sequence[str], build: Callable[[Any], T]) -> T:
     """``build(world)`` once per world object and set of tables (replacing a table rebuilds).
 
-    The cache holds a weak reference to the world, so a dropped world frees its contexts.
+    The per-world memo :func:`kamlab.analysis._cache.per_world` under another signature: it
+    holds a weak reference to the world, so a dropped world frees its contexts.
     """
-    fp = _fingerprint(world, tables)
-    hit = _CACHE.get((id(world), key))
-    if hit is not None and hit[0]() is world and hit[1] == fp:
-        return hit[2]
-    value = build(world)
-    try:
-        ref = weakref.ref(world)
-    except TypeError:  # not weak-referenceable: do not cache
-        return value
-    for k in [k for k, (r, _, _) in _CACHE.items() if r() is None]:
-        del _CACHE[k]
-    _CACHE[(id(world), key)] = (ref, fp, value)
-    return value
+    return per_world(world, key, build, tables=tables)
 
 
 def model_param(world: Any, name: str) -> Any:
@@ -116,7 +100,7 @@ def _rates_table(world: Any) -> pd.DataFrame:
 
 def unit_margin_rates(world: Any) -> pd.DataFrame:
     """Per account × fiscal year: ``on_invoice_discount_pct`` and the variable rebate rate."""
-    return cached(world, "m5.rates", ("trade_terms", "rebate_tiers"), _rates_table)
+    return per_world(world, "m5.rates", _rates_table, tables=("trade_terms", "rebate_tiers"))
 
 
 def unit_margin(world: Any, account_id: str, sku_id: str, fiscal_year: int) -> float:

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m5_common import cached, unit_margin_rates
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m5_common import unit_margin_rates
 
 __all__ = [
     "BASELINE_METHODS",
@@ -186,7 +187,7 @@ def _evaluable(row: Any, actual: np.ndarray, mask: np.ndarray, T: int) -> bool:
 def promo_context(world: Any) -> PromoContext:
     """The cached :class:`PromoContext` of ``world`` (about half a second to build once)."""
     tables = (*_TABLES, *(["truth_baseline", "truth_promo"] if "truth_promo" in world else []))
-    return cached(world, "m5.promo", tables, _build)
+    return per_world(world, "m5.promo", _build, tables=tables)
 
 
 def eligible_promotions(world: Any, account_id: str | None = None) -> pd.DataFrame:

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m5_common import cached, model_param, unit_margin
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m5_common import model_param, unit_margin
 from kamlab.analysis.m5_promo import promo_context
 
 __all__ = [
@@ -117,7 +118,7 @@ def _build(world: Any) -> _Ctx:
 
 def _ctx(world: Any) -> _Ctx:
     tables = ("accounts", "products", "trade_terms", "promotions", "sell_out", "calendar")
-    return cached(world, "m5.whatif", tables, _build)
+    return per_world(world, "m5.whatif", _build, tables=tables)
 
 
 def whatif_skus(world: Any, account_id: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.m5_common import cached, model_param
 
 __all__ = ["Periods", "cached", "model_param", "pair_matrix", "periods"]
@@ -44,7 +45,7 @@ def _periods(world: Any) -> Periods:
 
 def periods(world: Any) -> Periods:
     """The cached :class:`Periods` of ``world``'s calendar."""
-    return cached(world, "m6.periods", ("calendar",), _periods)
+    return per_world(world, "m6.periods", _periods, tables=("calendar",))
 
 
 def pair_matrix(df: pd.DataFrame, rows: Any, value: str, n_rows: int, T: int) -> np.ndarray:

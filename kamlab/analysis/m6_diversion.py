@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m6_common import cached, pair_matrix, periods
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m6_common import pair_matrix, periods
 
 __all__ = ["REGION_XY", "DiversionView", "distributors", "diversion_map"]
 
@@ -160,7 +161,7 @@ def _build(world: Any) -> _Ctx:
 def _ctx(world: Any) -> _Ctx:
     tables = ("calendar", "accounts", "regions", "region_adjacency", "products", "sell_out",
               "sell_in", "market_region_period", "price_checks", "code_traces")  # fmt: skip
-    return cached(world, "m6.diversion", tables, _build)
+    return per_world(world, "m6.diversion", _build, tables=tables)
 
 
 def distributors(world: Any) -> pd.DataFrame:

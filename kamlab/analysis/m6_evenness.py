@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m6_common import cached, pair_matrix, periods
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m6_common import pair_matrix, periods
 
 __all__ = [
     "EvennessView",
@@ -82,7 +83,9 @@ def _build(world: Any) -> _Ctx:
 
 
 def _ctx(world: Any) -> _Ctx:
-    return cached(world, "m6.evenness", ("calendar", "accounts", "sell_in", "kam"), _build)
+    return per_world(
+        world, "m6.evenness", _build, tables=("calendar", "accounts", "sell_in", "kam")
+    )
 
 
 def retime_month_end(weekly: Any, first_week: Any, n_weeks: Any, push_share: float) -> np.ndarray:

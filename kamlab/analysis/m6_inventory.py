@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m6_common import cached, model_param, pair_matrix
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m6_common import model_param, pair_matrix
 from kamlab.sim.loop import (
     bucket_sums,
     fifo_step,
@@ -146,7 +147,7 @@ def _build(world: Any) -> _Ctx:
 def _ctx(world: Any) -> _Ctx:
     tables = ["calendar", "customer_inventory", "sell_in", "products", "promotions", "accounts"]
     tables += ["trade_terms"] + (["truth_baseline"] if "truth_baseline" in world else [])
-    return cached(world, "m6.inventory", tuple(tables), _build)
+    return per_world(world, "m6.inventory", _build, tables=tuple(tables))
 
 
 def inventory_pairs(world: Any, account_id: str) -> list[str]:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
-from kamlab.analysis.m6_common import cached, pair_matrix, periods
+from kamlab.analysis._cache import per_world
+from kamlab.analysis.m6_common import pair_matrix, periods
 
 __all__ = ["DIMENSIONS", "MixView", "mix_monitor", "mix_scopes"]
 
@@ -84,7 +85,7 @@ def _build(world: Any) -> _Ctx:
 
 def _ctx(world: Any) -> _Ctx:
     tables = ("calendar", "accounts", "products", "sell_out", "mix_plan")
-    return cached(world, "m6.mix", tables, _build)
+    return per_world(world, "m6.mix", _build, tables=tables)
 
 
 def mix_scopes(world: Any, dimension: str) -> list[str]:

@@ -26,13 +26,13 @@ and the cell always carries its text, e.g. ``"2 (−1)"`` (level 2, one below ta
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from kamlab import capability as cap
+from kamlab.analysis._cache import per_world
 from kamlab.data.framework import Framework
 
 __all__ = ["ALL", "CapabilityContext", "capability_context", "heatmap_view"]
@@ -70,9 +70,6 @@ class CapabilityContext:
         return sorted(roles, key=lambda r: (-rank.get(r, 0), r))
 
 
-_CACHE: dict[int, tuple[weakref.ref, CapabilityContext]] = {}
-
-
 def capability_context(
     world: Any,
     scores: pd.DataFrame | None = None,
@@ -84,11 +81,14 @@ def capability_context(
     ``framework`` to the shipped framework. With the defaults the context is cached for the
     world object, so the heatmap and the succession panel share one computation.
     """
-    use_cache = scores is None and framework is None
-    if use_cache:
-        hit = _CACHE.get(id(world))
-        if hit is not None and hit[0]() is world:
-            return hit[1]
+    if scores is None and framework is None:
+        return per_world(world, "m7.capability", lambda w: _build(w, None, None))
+    return _build(world, scores, framework)
+
+
+def _build(
+    world: Any, scores: pd.DataFrame | None, framework: Framework | None
+) -> CapabilityContext:
     fw = framework if framework is not None else cap.load_framework()
     sc = scores if scores is not None else cap.demo_scores(world)
     roster = cap.roster_from_world(world)
@@ -98,18 +98,9 @@ def capability_context(
     except (KeyError, TypeError):
         accounts = None
     bench = cap.succession_bench(levels, roster, fw, accounts=accounts)
-    ctx = CapabilityContext(
+    return CapabilityContext(
         framework=fw, scores=sc, roster=roster, levels=levels, bench=bench, accounts=accounts
     )
-    if use_cache:
-        try:
-            ref = weakref.ref(world)
-        except TypeError:
-            return ctx
-        for k in [k for k, (r, _) in _CACHE.items() if r() is None]:
-            del _CACHE[k]
-        _CACHE[id(world)] = (ref, ctx)
-    return ctx
 
 
 def heatmap_view(ctx: CapabilityContext, team: str = ALL, role: str = ALL) -> cap.TeamHeatmap:

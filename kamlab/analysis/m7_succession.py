@@ -44,7 +44,6 @@ the model reports it but does not chain a second vacancy.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import _CACHE, per_world  # noqa: F401 (tests read _CACHE)
 from kamlab.analysis.m7_capability import CapabilityContext, capability_context
 from kamlab.analysis.scorecard import account_scorecard
 from kamlab.sim.people import ROLE_MU, People, account_levels
@@ -130,9 +130,6 @@ class SuccessionContext:
     roles: pd.Series  # person → role_level (incl. inactive people of the roster)
 
 
-_CACHE: dict[int, tuple[weakref.ref, SuccessionContext]] = {}
-
-
 def _full_years(world: Any) -> list[int]:
     cal = world["calendar"]
     n = cal.groupby(cal["fiscal_year"].astype(int))["week_id"].size()
@@ -145,11 +142,14 @@ def succession_context(
     capability: CapabilityContext | None = None,
 ) -> SuccessionContext:
     """Build (and cache per world, with the defaults) the succession model's context."""
-    use_cache = fiscal_year is None and capability is None
-    if use_cache:
-        hit = _CACHE.get(id(world))
-        if hit is not None and hit[0]() is world:
-            return hit[1]
+    if fiscal_year is None and capability is None:
+        return per_world(world, "m7.succession", lambda w: _build(w, None, None))
+    return _build(world, fiscal_year, capability)
+
+
+def _build(
+    world: Any, fiscal_year: int | None, capability: CapabilityContext | None
+) -> SuccessionContext:
     years = _full_years(world)
     if fiscal_year is None:
         if not years:
@@ -194,18 +194,9 @@ def succession_context(
     roles = pd.Series(
         capc.roster["role_level"].astype(str).to_numpy(), index=capc.roster["person_id"].astype(str)
     )
-    ctx = SuccessionContext(
+    return SuccessionContext(
         capability=capc, accounts=accounts, fiscal_year=fy, level_matrix=lv, roles=roles
     )
-    if use_cache:
-        try:
-            ref = weakref.ref(world)
-        except TypeError:
-            return ctx
-        for k in [k for k, (r, _) in _CACHE.items() if r() is None]:
-            del _CACHE[k]
-        _CACHE[id(world)] = (ref, ctx)
-    return ctx
 
 
 def positions(ctx: SuccessionContext) -> pd.DataFrame:

@@ -36,7 +36,6 @@ plan tables of :mod:`kamlab.analysis.m8_plan` (``promotions``, ``terms``, ``ship
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import per_world
 from kamlab.analysis.m8_plan import Submission
 from kamlab.analysis.scorecard import account_scorecard
 
@@ -145,25 +145,10 @@ class CapstoneContext:
         return list(dict.fromkeys(self.planned["event_group_id"].astype(str)))
 
 
-_CACHE: dict[tuple[int, str], tuple[weakref.ref, CapstoneContext]] = {}
-
-
 def capstone_context(world: Any, account_id: str | None = None) -> CapstoneContext:
     """Build (and cache per world and account) the capstone context."""
     acc_id = account_id or capstone_account(world)
-    key = (id(world), acc_id)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is world:
-        return hit[1]
-    ctx = _build(world, acc_id)
-    try:
-        ref = weakref.ref(world)
-    except TypeError:
-        return ctx
-    for k in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[k]
-    _CACHE[key] = (ref, ctx)
-    return ctx
+    return per_world(world, ("m8.capstone", acc_id), lambda w: _build(w, acc_id))
 
 
 def _build(world: Any, acc_id: str) -> CapstoneContext:

@@ -63,7 +63,6 @@ cache; editing a table in place is not detected.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import metrics as km
+from kamlab.analysis._cache import forget, per_world
 from kamlab.metrics.execution import PSS_WEIGHTS
 from kamlab.metrics.scorecard import FIVE_INDICATOR_WEIGHTS, FIVE_INDICATORS
 
@@ -133,8 +133,7 @@ class _Cache:
     line_slices: dict[tuple[str, int], tuple[int, int]]
 
 
-_CACHE: dict[int, tuple[weakref.ref, _Cache]] = {}
-
+_KEY = "scorecard"
 _TABLES = (
     "calendar",
     "accounts",
@@ -161,23 +160,15 @@ def _fingerprint(world: Any) -> tuple:
 
 def clear_cache() -> None:
     """Forget every cached scorecard aggregate."""
-    _CACHE.clear()
+    forget(_KEY)
 
 
 def _get_cache(world: Any) -> _Cache:
+    # a missing table: a ValueError naming the tables the scorecard needs (before the look-up)
     fp = _fingerprint(world)
-    hit = _CACHE.get(id(world))
-    if hit is not None and hit[0]() is world and hit[1].fingerprint == fp:
-        return hit[1]
-    cache = _build(world, fp)
-    try:
-        ref = weakref.ref(world)
-    except TypeError:  # a plain dict of tables: cache while it lives in this call only
-        return cache
-    for key in [k for k, (r, _) in _CACHE.items() if r() is None]:
-        del _CACHE[key]
-    _CACHE[id(world)] = (ref, cache)
-    return cache
+    # rebuilt when one of _TABLES is replaced or changes its row count (the same fingerprint);
+    # a plain dict of tables is not cached
+    return per_world(world, _KEY, lambda w: _build(w, fp), tables=_TABLES)
 
 
 def _build(world: Any, fp: tuple) -> _Cache:
