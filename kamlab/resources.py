@@ -10,7 +10,15 @@ from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
 
-__all__ = ["apps_dir", "curriculum_dir", "datasets_dir", "default_world_dir", "repo_root"]
+__all__ = [
+    "apps_dir",
+    "curriculum_dir",
+    "datasets_dir",
+    "default_world_dir",
+    "generated_world_dir",
+    "kamlab_home",
+    "repo_root",
+]
 
 
 def repo_root() -> Path | None:
@@ -39,6 +47,19 @@ def datasets_dir() -> Path:
 def default_world_dir() -> Path:
     """The shipped default world (``datasets/default``)."""
     return datasets_dir() / "default"
+
+
+def kamlab_home() -> Path:
+    """The trainee's own kamlab folder: ``$KAMLAB_HOME`` or ``~/.kamlab``."""
+    import os
+
+    home = os.environ.get("KAMLAB_HOME")
+    return Path(home) if home else Path.home() / ".kamlab"
+
+
+def generated_world_dir() -> Path:
+    """Where ``kamlab start`` generates the default world when the shipped copy is missing."""
+    return kamlab_home() / "worlds" / "default"
 
 
 def apps_dir() -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kamlab.learn.workspace import ensure_workspace
 
 
@@ -48,3 +50,29 @@ def test_unchanged_workspace_reports_nothing_new(tmp_path: Path) -> None:
     rep = ensure_workspace(tmp_path / "ws", source=src)
     assert rep.copied == [] and rep.offered == []
     assert sorted(rep.kept) == ["00_start_here.ipynb", "M1.ipynb"]
+
+
+def test_start_generates_the_world_when_the_shipped_copy_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kamlab
+    from kamlab import resources
+    from kamlab.cli import start
+
+    monkeypatch.setattr(resources, "default_world_dir", lambda: tmp_path / "missing")
+    start._ensure_world()
+    world = kamlab.load_world()
+    assert world.meta["seed"] == 20240601 and len(world.sell_in) > 10_000
+    assert (resources.generated_world_dir() / "meta.json").is_file()
+
+
+def test_start_dry_run_prepares_the_workspace_and_prints_the_url(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kamlab.cli import app
+
+    result = CliRunner().invoke(app, ["start", "--workspace", str(tmp_path / "ws"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ws" / "00_start_here.ipynb").is_file()
+    assert "00_start_here.ipynb?token=" in result.output
+    assert "--LabApp.news_url=None" in result.output

@@ -83,14 +83,11 @@ def start(
 
 def _ensure_world() -> None:
     """Make sure the default world is loadable; generate it if the shipped copy is missing."""
-    from kamlab.resources import default_world_dir
+    from kamlab.resources import default_world_dir, generated_world_dir
+    from kamlab.sim import SimConfig, simulate
 
-    if (default_world_dir() / "public").is_dir():
+    if (default_world_dir() / "public").is_dir() or (generated_world_dir() / "public").is_dir():
         return
-    try:
-        from kamlab.sim import SimConfig, simulate  # type: ignore[attr-defined]
-    except ImportError:
-        return  # the simulator is not built yet: the start-here notebook loads no data
     typer.echo(t("cli.generating_world"))
-    world = simulate(SimConfig.preset("default"))
-    world.save(default_world_dir(), overwrite=True)
+    world = simulate(SimConfig.preset("default", seed=20240601, scenarios="default"))
+    world.save(generated_world_dir(), overwrite=True)

@@ -186,14 +186,15 @@ def _restore_dtypes(df: pd.DataFrame, name: str) -> pd.DataFrame:
 def load_world(path: str | Path | None = None, *, truth: bool = True) -> World:
     """Load a world folder; with no path, the shipped default world (``datasets/default``)."""
     if path is None:
-        from kamlab.resources import default_world_dir
+        from kamlab.resources import default_world_dir, generated_world_dir
 
-        path = default_world_dir()
+        shipped, generated = default_world_dir(), generated_world_dir()
+        path = shipped if (shipped / "public").is_dir() else generated
         if not (Path(path) / "public").is_dir():
             raise FileNotFoundError(
-                f"the shipped default world is missing at {path}. "
+                f"the shipped default world is missing at {shipped}. "
                 "Regenerate it with `kamlab data generate --preset default --seed 20240601 "
-                f"--scenarios default --out {path}`."
+                f"--scenarios default --out {generated}` (or run `kamlab start`)."
             )
     return World.load(path, truth=truth)
 
