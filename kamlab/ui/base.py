@@ -18,6 +18,21 @@ plus a thin view built on :class:`Panel`::
         def render(self, result) -> None:       # draw the result
             charts.update_waterfall(self.fig, result.steps)
 
+Dependent controls: a panel whose parent control (the account) decides the options or values
+of child controls (its SKUs, the levers' actual values) names the parents and resets the
+children in :meth:`Panel.update_options`; a parent change then costs one model computation::
+
+    parents = ("account",)
+
+    def update_options(self, changed: str) -> None:   # called quietly, before compute
+        skus = listed_skus(self.world, self.values["account"])
+        self.controls["sku"].options = skus
+        self.controls["sku"].value = skus[0]
+
+Options whose labels are translated are listed in ``self.option_labels`` (control name → a
+function giving its ``(label, value)`` options); a language switch re-applies them, keeping
+the values.
+
 The header carries the panel title, a language switch (English / 简体中文), the money unit
 (元 / 万元) and a full-screen button that works in JupyterLab and in Voila. A ``ValueError``
 raised by the model is shown as a message in the panel, never as a traceback.
@@ -27,7 +42,8 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, ClassVar
 
@@ -100,15 +116,24 @@ def panels_for(module: str) -> list[PanelInfo]:
 
 
 class Panel:
-    """Base class of a scenario panel. Subclasses implement ``build``, ``compute``, ``render``."""
+    """Base class of a scenario panel. Subclasses implement ``build``, ``compute``, ``render``.
+
+    Keyword arguments set controls' start values (a parent among them resets its children as
+    a change would).
+    """
 
     title_key: ClassVar[str] = ""
     panel_id: ClassVar[str] = ""
+    #: controls whose change resets other controls through :meth:`update_options`
+    parents: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, world: World | None = None, **initial: Any) -> None:
         self.world = world if world is not None else default_world()
         self.controls: dict[str, W.ValueWidget] = {}
         self._label_keys: dict[str, str] = {}
+        #: control name → its (label, value) options in the current language (see relabel)
+        self.option_labels: dict[str, Callable[[], list[Any]]] = {}
+        self._quiet = False
         self.result: Any = None
         self.last_update_ms: float = 0.0
         self.body: W.Widget = W.VBox()
@@ -116,6 +141,8 @@ class Panel:
         self.build()
         for name, value in initial.items():
             self.controls[name].value = value
+            if name in self.parents:
+                self.update_options(name)
         self._header = self._make_header()
         self.widget = W.VBox([W.HTML(_CSS), self._header, self.message, self.body])
         self.widget.add_class("kamlab-panel")
@@ -135,6 +162,13 @@ class Panel:
     def render(self, result: Any) -> None:
         """Draw ``result`` into the outputs created in :meth:`build`."""
         raise NotImplementedError
+
+    def update_options(self, changed: str) -> None:
+        """Reset the controls that depend on the parent control ``changed`` (see ``parents``).
+
+        Called inside :meth:`quietly` before the model runs, so the whole change costs one
+        computation; a ``ValueError`` here is shown as a message like a model's.
+        """
 
     def control(self, name: str, widget: W.ValueWidget, label_key: str) -> W.ValueWidget:
         """Register a control under ``name`` with its catalogue label."""
@@ -156,10 +190,27 @@ class Panel:
         """Current control values by name."""
         return {name: w.value for name, w in self.controls.items()}
 
-    def refresh(self) -> None:
-        """Recompute the model and redraw; a model ``ValueError`` becomes a message."""
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Change controls without recomputing on each change (refresh once afterwards)."""
+        before = self._quiet
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def refresh(self, changed: str | None = None) -> None:
+        """Recompute the model and redraw; a model ``ValueError`` becomes a message.
+
+        ``changed`` names a parent control that has just changed: its dependants are reset
+        (:meth:`update_options`, quietly) first, inside the same timing and error handling.
+        """
         start = time.perf_counter()
         try:
+            if changed is not None:
+                with self.quietly():
+                    self.update_options(changed)
             result = self.compute()
         except ValueError as exc:
             self.message.value = f'<div class="kamlab-message">{html.escape(str(exc))}</div>'
@@ -170,11 +221,21 @@ class Panel:
         self.render(result)
         self.last_update_ms = (time.perf_counter() - start) * 1000
 
-    def _on_change(self, _change: dict) -> None:
-        self.refresh()
+    def _on_change(self, change: dict) -> None:
+        if self._quiet:
+            return
+        owner = change.get("owner")
+        parent = next((n for n in self.parents if self.controls.get(n) is owner), None)
+        self.refresh(parent)
 
     def relabel(self) -> None:
-        """Re-apply every label in the current language and redraw."""
+        """Re-apply every label (and ``option_labels``) in the current language and redraw."""
+        with self.quietly():
+            for name, options in self.option_labels.items():
+                w = self.controls[name]
+                value = w.value
+                w.options = options()
+                w.value = value
         for name, key in self._label_keys.items():
             self.controls[name].description = t(key)
         self._title.value = f"<h3 style='margin:4px 0'>{html.escape(self.title)}</h3>"
