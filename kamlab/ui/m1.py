@@ -60,47 +60,13 @@ def _account_options(ctx: Any) -> list[tuple[str, str]]:
     ]
 
 
-class _SyncedPanel(Panel):
-    """A panel whose lever controls are reset when its selection controls change."""
-
-    selection: tuple[str, ...] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._syncing = False
-        self._synced_for: tuple | None = None
-        super().__init__(*args, **kwargs)
-
-    def _on_change(self, change: dict) -> None:
-        if self._syncing:
-            return
-        self.refresh()
-
-    def _selection_key(self) -> tuple:
-        return tuple(self.controls[n].value for n in self.selection)
-
-    def sync(self) -> None:
-        """Reset the lever controls for the current selection (without recomputing)."""
-        key = self._selection_key()
-        if key == self._synced_for:
-            return
-        self._syncing = True
-        try:
-            self.on_selection()
-        finally:
-            self._syncing = False
-        self._synced_for = key
-
-    def on_selection(self) -> None:  # pragma: no cover - overridden
-        """Set the levers for the new selection."""
-
-
 # ---------------------------------------------------------------------------------------------
 @register("M1", "waterfall_explorer")
-class WaterfallExplorer(_SyncedPanel):
+class WaterfallExplorer(Panel):
     """Gross-to-net waterfall of an account × fiscal year with three trade-spend levers."""
 
     title_key = "m1.waterfall_title"
-    selection = ("account", "fiscal_year")
+    parents = ("account", "fiscal_year")
 
     def build(self) -> None:
         self.ctx = g2n_context(self.world)
@@ -157,8 +123,10 @@ class WaterfallExplorer(_SyncedPanel):
                 self.note,
             ]
         )
+        self.update_options("account")
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """Set the levers to the selected account-year's actual values."""
         base = self.ctx.base(self.values["account"], self.values["fiscal_year"])
         fees = self.controls["display_fees"]
         top = max(1_000_000.0, 2.0 * base.display_fees)
@@ -169,12 +137,9 @@ class WaterfallExplorer(_SyncedPanel):
         self.controls["rebate_rate"].value = base.rebate_rate
 
     def _reset(self, _b: Any = None) -> None:
-        self._synced_for = None
-        self.sync()
-        self.refresh()
+        self.refresh("account")
 
     def compute(self) -> G2NScenario:
-        self.sync()
         v = self.values
         base = self.ctx.base(v["account"], v["fiscal_year"])
 
@@ -276,6 +241,7 @@ class ScorecardPanel(Panel):
         )  # fmt: skip
         self.controls["periods"].layout = W.Layout(width="460px")
         self.control("basis", W.ToggleButtons(options=self._basis_options()), "m1.basis")
+        self.option_labels["basis"] = self._basis_options
         self.range_label = W.HTML()
         self.headline = W.HTML()
         self.table = W.HTML()
@@ -384,17 +350,6 @@ class ScorecardPanel(Panel):
         )
         self.table.value = table_html(shown)
 
-    def relabel(self) -> None:
-        b = self.controls["basis"]
-        value = b.value
-        b.unobserve(self._on_change, names="value")
-        try:
-            b.options = self._basis_options()
-            b.value = value
-        finally:
-            b.observe(self._on_change, names="value")
-        super().relabel()
-
 
 # ---------------------------------------------------------------------------------------------
 @register("M1", "list_to_pocket")
@@ -418,6 +373,7 @@ class ListToPocket(Panel):
         )
         self.control("sort_by", W.ToggleButtons(options=self._sort_options()), "m1.sort_by")
         self.control("view", W.ToggleButtons(options=self._view_options()), "m1.view")
+        self.option_labels.update(sort_by=self._sort_options, view=self._view_options)
         self.fig = charts.figure(height=380)
         for i, level in enumerate(PRICE_LEVELS):
             self.fig.add_trace(
@@ -486,15 +442,3 @@ class ListToPocket(Panel):
             }
         )
         self.table.value = table_html(tbl)
-
-    def relabel(self) -> None:
-        for name, opts in (("sort_by", self._sort_options()), ("view", self._view_options())):
-            w = self.controls[name]
-            value = w.value
-            w.unobserve(self._on_change, names="value")
-            try:
-                w.options = opts
-                w.value = value
-            finally:
-                w.observe(self._on_change, names="value")
-        super().relabel()

@@ -39,8 +39,7 @@ from kamlab.analysis.m2_portfolio import (
 )
 from kamlab.i18n import money, t
 from kamlab.ui import charts
-from kamlab.ui.base import register, table_html
-from kamlab.ui.m1 import _SyncedPanel
+from kamlab.ui.base import Panel, register, table_html
 
 __all__ = ["JBPBuilder", "PortfolioMatrix", "RollingPlanner"]
 
@@ -58,7 +57,7 @@ def _signed_pct(x: float, digits: int = 1) -> str:
 
 # ---------------------------------------------------------------------------------------------
 @register("M2", "portfolio_matrix")
-class PortfolioMatrix(_SyncedPanel):
+class PortfolioMatrix(Panel):
     """Attractiveness × our position of the key accounts; tiers from weighted criteria."""
 
     title_key = "m2.portfolio_title"
@@ -161,11 +160,11 @@ class PortfolioMatrix(_SyncedPanel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M2", "jbp_target_builder")
-class JBPBuilder(_SyncedPanel):
+class JBPBuilder(Panel):
     """Market-anchored target vs the initiative bridge, with our GP and the retailer's margins."""
 
     title_key = "m2.jbp_title"
-    selection = ("account",)
+    parents = ("account",)
 
     def build(self) -> None:
         self.ctx = jbp_context(self.world)
@@ -230,15 +229,16 @@ class JBPBuilder(_SyncedPanel):
                 self.retailer,
             ]
         )
+        self.update_options("account")
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """Start the promotion-event lever at the account's last-year count."""
         b = self.ctx.base(self.values["account"])
         ev = self.controls["promo_events"]
         ev.max = max(40, 2 * b.promo_events_ly)
         ev.value = b.promo_events_ly
 
     def compute(self) -> JBPPlan:
-        self.sync()
         v = self.values
         return jbp_plan(
             self.ctx.base(v["account"]),
@@ -304,11 +304,11 @@ class JBPBuilder(_SyncedPanel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M2", "rolling_planner")
-class RollingPlanner(_SyncedPanel):
+class RollingPlanner(Panel):
     """Add promotion slots to the next 13 weeks; see orders vs capacity and spend vs budget."""
 
     title_key = "m2.planner_title"
-    selection = ("account",)
+    parents = ("account",)
 
     def build(self) -> None:
         self.ctx = planner_context(self.world)
@@ -375,12 +375,14 @@ class RollingPlanner(_SyncedPanel):
                 self.slot_table,
             ]
         )
+        self.update_options("account")
 
     def _sku_options(self, account_id: str) -> list[tuple[str, str]]:
         names = self.ctx.products.set_index("sku_id")["sku_name"]
         return [(f"{s} {names.get(s, '')}", s) for s in self.ctx.listed(account_id)]
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """The account's listed SKUs; the draft starts on the first one without a promotion."""
         acc = self.values["account"]
         sku = self.controls["sku"]
         sku.options = self._sku_options(acc)
@@ -415,7 +417,6 @@ class RollingPlanner(_SyncedPanel):
         self.refresh()
 
     def compute(self) -> PlannerResult:
-        self.sync()
         v = self.values
         return run_plan(
             self.ctx, v["account"], self.plan_slots(), include_planned=bool(v["include_planned"])

@@ -13,7 +13,7 @@ Each panel is a thin view over a pure model (tested on its own):
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -67,54 +67,6 @@ def _note(text: str) -> str:
     return f"<div style='font-size:12px;color:{_GREY};margin-top:4px'>{html.escape(text)}</div>"
 
 
-class _M3Panel(Panel):
-    """Panel with selection-driven lever resets and translated option labels.
-
-    ``selection`` names the controls whose change reloads the levers (``on_selection``) before
-    the model runs; ``option_labels`` maps a control to a function giving its (label, value)
-    options in the current language.
-    """
-
-    selection: tuple[str, ...] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._syncing = False
-        self._synced_for: tuple | None = None
-        self.option_labels: dict[str, Callable[[], list[tuple[str, Any]]]] = {}
-        super().__init__(*args, **kwargs)
-
-    def _on_change(self, change: dict) -> None:
-        if self._syncing:
-            return
-        self.refresh()
-
-    def sync(self) -> None:
-        key = tuple(self.controls[n].value for n in self.selection)
-        if key == self._synced_for:
-            return
-        self._syncing = True
-        try:
-            self.on_selection()
-        finally:
-            self._syncing = False
-        self._synced_for = key
-
-    def on_selection(self) -> None:  # pragma: no cover - overridden
-        """Set the levers for the new selection."""
-
-    def relabel(self) -> None:
-        self._syncing = True
-        try:
-            for name, fn in self.option_labels.items():
-                w = self.controls[name]
-                value = w.value
-                w.options = fn()
-                w.value = value
-        finally:
-            self._syncing = False
-        super().relabel()
-
-
 def _slider(value: float, lo: float, hi: float, step: float, fmt: str = ".1%") -> W.FloatSlider:
     return W.FloatSlider(
         value=value,
@@ -133,11 +85,11 @@ def _mode_options() -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------------------------
 @register("M3", "rebate_tier_designer")
-class RebateTierDesigner(_M3Panel):
+class RebateTierDesigner(Panel):
     """Edit a growth rebate's tiers and mode → rebate curve, cliffs, loading incentive."""
 
     title_key = "m3.designer_title"
-    selection = ("account", "fiscal_year")
+    parents = ("account", "fiscal_year")
 
     def build(self) -> None:
         self.accs = rebate_accounts(self.world)
@@ -192,8 +144,10 @@ class RebateTierDesigner(_M3Panel):
                 self.fig_mc,
             ]
         )
+        self.update_options("account")
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """Load the selected agreement's tiers, mode and actual growth into the levers."""
         v = self.values
         ra = self.accs[(v["account"], v["fiscal_year"])]
         tiers = ra.tiers
@@ -207,7 +161,6 @@ class RebateTierDesigner(_M3Panel):
         c["expected_growth"].value = round(g, 3)
 
     def compute(self) -> RebateDesign:
-        self.sync()
         v = self.values
         return rebate_for_account(
             self.world,
@@ -299,11 +252,11 @@ def _package_from(terms: TermsPackage, v: dict[str, Any], side: str) -> TermsPac
 
 
 @register("M3", "package_comparator")
-class PackageComparator(_M3Panel):
+class PackageComparator(Panel):
     """The customer's ask vs our offer vs the current agreement, costed on the account."""
 
     title_key = "m3.package_title"
-    selection = ("account", "fiscal_year")
+    parents = ("account", "fiscal_year")
 
     def build(self) -> None:
         accs = package_accounts(self.world)
@@ -357,8 +310,10 @@ class PackageComparator(_M3Panel):
                 self.table,
             ]
         )
+        self.update_options("account")
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """Start both packages from the selected agreement plus the default deltas."""
         v = self.values
         ctx = terms_context(self.world, v["account"], v["fiscal_year"])
         cur = ctx.terms
@@ -373,7 +328,6 @@ class PackageComparator(_M3Panel):
             c[f"{side}_payment_days"].value = int(cur.payment_terms_days + d["payment_days"])
 
     def compute(self) -> PackageComparison:
-        self.sync()
         v = self.values
         ctx = terms_context(self.world, v["account"], v["fiscal_year"])
         packages = {
@@ -457,11 +411,11 @@ def _state_options() -> list[tuple[str, str]]:
 
 
 @register("M3", "negotiation_simulator")
-class NegotiationSimulator(_M3Panel):
+class NegotiationSimulator(Panel):
     """A give-get concession menu against the walk-away limits (TTS cap, CC % floor)."""
 
     title_key = "m3.negotiation_title"
-    selection = ("account", "fiscal_year")
+    parents = ("account", "fiscal_year")
 
     def build(self) -> None:
         accs = negotiation_accounts(self.world)
@@ -508,15 +462,16 @@ class NegotiationSimulator(_M3Panel):
                 self.table,
             ]
         )
+        self.update_options("account")
 
-    def on_selection(self) -> None:
+    def update_options(self, changed: str) -> None:
+        """Start the CC % floor one point below the current agreement's."""
         v = self.values
         ctx = terms_context(self.world, v["account"], v["fiscal_year"])
         cur = negotiate_context(ctx, {}, growth=v["growth"])
         self.controls["cc_floor"].value = round(max(0.0, cur.current.cc_rate - 0.01), 3)
 
     def compute(self) -> NegotiationResult:
-        self.sync()
         v = self.values
         ctx = terms_context(self.world, v["account"], v["fiscal_year"])
         return negotiate_context(

@@ -69,32 +69,6 @@ def _note(text: str) -> str:
     return f"<div style='font-size:12px;color:{_GREY};margin-top:4px'>{html.escape(text)}</div>"
 
 
-class _M4Panel(Panel):
-    """Panel whose option labels are translated (``option_labels``: control → options fn)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._relabelling = False
-        self.option_labels: dict[str, Callable[[], list[tuple[str, Any]]]] = {}
-        super().__init__(*args, **kwargs)
-
-    def _on_change(self, change: dict) -> None:
-        if self._relabelling:
-            return
-        self.refresh()
-
-    def relabel(self) -> None:
-        self._relabelling = True
-        try:
-            for name, fn in self.option_labels.items():
-                w = self.controls[name]
-                value = w.value
-                w.options = fn()
-                w.value = value
-        finally:
-            self._relabelling = False
-        super().relabel()
-
-
 def _account_options(accounts: Any) -> list[tuple[str, str]]:
     return [(f"{a} {n}", a) for a, n in zip(accounts["account_id"], accounts["account_name"],
                                             strict=True)]  # fmt: skip
@@ -114,7 +88,7 @@ def _category_options(cats: list[str]) -> Callable[[], list[tuple[str, str]]]:
 
 
 @register("M4", "review_dashboard")
-class ReviewDashboard(_M4Panel):
+class ReviewDashboard(Panel):
     """A key account's quarter: PVM bridge, value share trend, distribution, OOS, service."""
 
     title_key = "m4.review_title"
@@ -268,7 +242,7 @@ def _sort_options() -> list[tuple[str, str]]:
 
 
 @register("M4", "execution_heatmap")
-class ExecutionHeatmap(_M4Panel):
+class ExecutionHeatmap(Panel):
     """Store × KPI heatmap of an account's audits, with Perfect Store Score weight sliders."""
 
     title_key = "m4.heatmap_title"
@@ -350,7 +324,7 @@ class ExecutionHeatmap(_M4Panel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M4", "service_root_cause")
-class ServiceRootCause(_M4Panel):
+class ServiceRootCause(Panel):
     """Fill-rate and OTIF shortfall split by cause, with a delivery-window tolerance."""
 
     title_key = "m4.service_title"

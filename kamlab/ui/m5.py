@@ -13,8 +13,6 @@ Each panel is a thin view over a pure model (tested on its own):
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -29,7 +27,6 @@ from kamlab.analysis.m5_promo import (
     PostEvent,
     eligible_promotions,
     post_event,
-    promo_context,
 )
 from kamlab.analysis.m5_whatif import (
     DISPLAYS,
@@ -73,46 +70,9 @@ def _account_options(world: Any) -> list[tuple[str, str]]:
     return [(f"{a} {n}", a) for a, n in zip(ka.account_id, ka.account_name, strict=True)]
 
 
-class _DependentPanel(Panel):
-    """A panel whose child controls' options depend on a parent control (one refresh per change).
-
-    Subclasses set ``parents`` (control names) and implement :meth:`update_options`.
-    """
-
-    parents: tuple[str, ...] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._syncing = False
-        super().__init__(*args, **kwargs)
-
-    def update_options(self, changed: str) -> None:  # pragma: no cover - overridden
-        """Reset the options of the controls that depend on ``changed``."""
-
-    @contextmanager
-    def quietly(self) -> Iterator[None]:
-        """Change controls without recomputing on every change (one refresh afterwards)."""
-        before = self._syncing
-        self._syncing = True
-        try:
-            yield
-        finally:
-            self._syncing = before
-
-    def _on_change(self, change: dict) -> None:
-        if self._syncing:
-            return
-        owner = change.get("owner")
-        for name in self.parents:
-            if owner is self.controls.get(name):
-                with self.quietly():
-                    self.update_options(name)
-                break
-        self.refresh()
-
-
 # ---------------------------------------------------------------------------------------------
 @register("M5", "post_event")
-class PostEventPanel(_DependentPanel):
+class PostEventPanel(Panel):
     """Post-event evaluation: pick a promotion, toggle the baseline method, reveal the truth."""
 
     title_key = "m5.post_event_title"
@@ -127,6 +87,7 @@ class PostEventPanel(_DependentPanel):
             W.ToggleButtons(options=self._method_options(), value="pre_post"),
             "m5.baseline_method",
         )
+        self.option_labels["method"] = self._method_options
         self.control(
             "cannibalisation",
             W.FloatSlider(value=0.20, min=0.0, max=0.5, step=0.05, readout_format=".0%"),
@@ -181,30 +142,11 @@ class PostEventPanel(_DependentPanel):
             self.controls["promo"].value = pid
             return
 
-    def _account_of(self, promo_id: str) -> str | None:
-        promos = promo_context(self.world).promos
-        return str(promos.at[promo_id, "account_id"]) if promo_id in promos.index else None
-
     def update_options(self, changed: str) -> None:
         self.controls["promo"].options = self._promo_options(self.values["account"])
         self._pick_default_promo()
 
-    def relabel(self) -> None:
-        with self.quietly():
-            value = self.controls["method"].value
-            self.controls["method"].options = self._method_options()
-            self.controls["method"].value = value
-        super().relabel()
-
     def compute(self) -> PostEvent:
-        promo = self.controls["promo"]
-        if (
-            promo.value not in [o[1] for o in promo.options]
-            or not promo.value.startswith("PR")
-            or (self._account_of(promo.value) != self.values["account"])
-        ):
-            with self.quietly():
-                self.update_options("account")
         v = self.values
         if v["promo"] is None:
             raise ValueError(t("m5.no_promo"))
@@ -281,7 +223,7 @@ class PostEventPanel(_DependentPanel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M5", "promo_whatif")
-class PromoWhatIfPanel(_DependentPanel):
+class PromoWhatIfPanel(Panel):
     """Promo what-if: mechanic, depth, display, feature, duration → lift, ROI, break-even."""
 
     title_key = "m5.whatif_title"
@@ -310,6 +252,11 @@ class PromoWhatIfPanel(_DependentPanel):
             "m5.feature",
         )  # fmt: skip
         self.control("duration", W.IntSlider(value=2, min=1, max=4), "m5.duration")
+        self.option_labels.update(
+            display=lambda: self._opts("display", DISPLAYS),
+            feature=lambda: self._opts("feature", FEATURES),
+            mechanic=self._mech_options,
+        )
         self.fig = charts.figure(height=380)
         self.fig.add_trace(
             go.Scatter(name="plan", mode="lines", line={"color": ORANGE, "width": 3})
@@ -352,22 +299,7 @@ class PromoWhatIfPanel(_DependentPanel):
         self.controls["sku"].options = skus
         self.controls["sku"].value = skus[0]
 
-    def relabel(self) -> None:
-        with self.quietly():
-            for name, opts in (
-                ("display", self._opts("display", DISPLAYS)),
-                ("feature", self._opts("feature", FEATURES)),
-                ("mechanic", self._mech_options()),
-            ):
-                value = self.controls[name].value
-                self.controls[name].options = opts
-                self.controls[name].value = value
-        super().relabel()
-
     def compute(self) -> WhatIf:
-        if self.controls["sku"].value not in whatif_skus(self.world, self.values["account"]):
-            with self.quietly():
-                self.update_options("account")
         v = self.values
         return promo_whatif(
             self.world, v["account"], v["sku"], v["mechanic"], v["depth"], v["display"],

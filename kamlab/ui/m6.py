@@ -37,7 +37,6 @@ from kamlab.analysis.m6_mix import DIMENSIONS, MixView, mix_monitor, mix_scopes
 from kamlab.i18n import get_language, money, t
 from kamlab.ui import charts
 from kamlab.ui.base import Panel, register, table_html
-from kamlab.ui.m5 import _DependentPanel
 
 __all__ = ["DiversionPanel", "EvennessPanel", "InventoryHealthPanel", "MixPanel"]
 
@@ -75,7 +74,7 @@ class InventoryResult:
 
 
 @register("M6", "inventory_health")
-class InventoryHealthPanel(_DependentPanel):
+class InventoryHealthPanel(Panel):
     """Inventory health: SI vs SO, weeks of cover, age buckets; instructor stuffing injector."""
 
     title_key = "m6.inventory_title"
@@ -143,9 +142,6 @@ class InventoryHealthPanel(_DependentPanel):
         self.controls["sku"].value = skus[0]
 
     def compute(self) -> InventoryResult:
-        if self.controls["sku"].value not in inventory_pairs(self.world, self.values["account"]):
-            with self.quietly():
-                self.update_options("account")
         v = self.values
         view = inventory_health(self.world, v["account"], v["sku"])
         rep = None
@@ -240,7 +236,7 @@ class InventoryHealthPanel(_DependentPanel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M6", "evenness_monitor")
-class EvennessPanel(_DependentPanel):
+class EvennessPanel(Panel):
     """LWS / G* heatmap by KAM × period with a month-end push re-timing slider."""
 
     title_key = "m6.evenness_title"
@@ -252,6 +248,7 @@ class EvennessPanel(_DependentPanel):
         self.control(
             "metric", W.ToggleButtons(options=self._metric_options(), value="lws"), "m6.metric"
         )
+        self.option_labels["metric"] = self._metric_options
         kam_opts = [(f"{k} {n}", k) for k, n in zip(base.kams, base.kam_names, strict=True)]
         self.control("kam", W.Dropdown(options=kam_opts, value=base.kams[0]), "m6.kam")
         self.control(
@@ -291,13 +288,6 @@ class EvennessPanel(_DependentPanel):
     @staticmethod
     def _metric_options() -> list[tuple[str, str]]:
         return [(t("m6.metric_lws"), "lws"), (t("m6.metric_gstar"), "gstar")]
-
-    def relabel(self) -> None:
-        with self.quietly():
-            value = self.controls["metric"].value
-            self.controls["metric"].options = self._metric_options()
-            self.controls["metric"].value = value
-        super().relabel()
 
     def compute(self) -> EvennessView:
         v = self.values
@@ -485,7 +475,7 @@ class DiversionPanel(Panel):
 
 # ---------------------------------------------------------------------------------------------
 @register("M6", "mix_monitor")
-class MixPanel(_DependentPanel):
+class MixPanel(Panel):
     """Mix monitor: plan vs actual channel / brand / pack mix and the TVD trend."""
 
     title_key = "m6.mix_title"
@@ -503,6 +493,7 @@ class MixPanel(_DependentPanel):
             "fiscal_year", W.ToggleButtons(options=years, value=years[-1]), "common.fiscal_year"
         )
         self.control("window", W.Dropdown(options=self._window_options(), value=13), "m6.window")
+        self.option_labels.update(dimension=self._dim_options, window=self._window_options)
         self.fig = charts.figure(height=360)
         self.fig.add_trace(go.Bar(name="plan", marker={"color": SKY}))
         self.fig.add_trace(go.Bar(name="actual", marker={"color": BLUE}, textposition="outside"))
@@ -534,17 +525,6 @@ class MixPanel(_DependentPanel):
         return [(t("m6.window_period"), 0), (t("m6.window_weeks", n=13), 13),
                 (t("m6.window_weeks", n=26), 26), (t("m6.window_weeks", n=52), 52)]  # fmt: skip
 
-    def relabel(self) -> None:
-        with self.quietly():
-            for name, opts in (
-                ("dimension", self._dim_options()),
-                ("window", self._window_options()),
-            ):
-                value = self.controls[name].value
-                self.controls[name].options = opts
-                self.controls[name].value = value
-        super().relabel()
-
     def update_options(self, changed: str) -> None:
         scopes = mix_scopes(self.world, self.values["dimension"])
         current = self.controls["scope"].value
@@ -552,9 +532,6 @@ class MixPanel(_DependentPanel):
         self.controls["scope"].value = current if current in scopes else scopes[0]
 
     def compute(self) -> MixView:
-        if self.controls["scope"].value not in mix_scopes(self.world, self.values["dimension"]):
-            with self.quietly():
-                self.update_options("dimension")
         v = self.values
         return mix_monitor(self.world, v["dimension"], v["scope"], v["fiscal_year"], v["window"])
 

@@ -95,7 +95,6 @@ class OrgDesigner(Panel):
         self.fig.add_bar(x=[], y=[], text=[], textposition="outside", name="W")
         self.people_table = W.HTML()
         self.span_table = W.HTML()
-        self._hold = False
         self.body = W.VBox(
             [
                 W.HTML(f"<i>{html.escape(t('m7.org_intro'))}</i>"),
@@ -117,18 +116,11 @@ class OrgDesigner(Panel):
         self._label_accounts()
         self.reset.description = t("m7.reset")
 
-    def _on_change(self, change: dict) -> None:
-        if not self._hold:
-            super()._on_change(change)
-
     def reset_to_current(self) -> None:
         """Put every account back with its owner in the world."""
-        self._hold = True
-        try:
+        with self.quietly():
             for a, p in self.ctx.current.items():
                 self.controls[f"acc_{a}"].value = p
-        finally:
-            self._hold = False
         self.refresh()
 
     @property
@@ -332,13 +324,13 @@ class SuccessionWhatIfPanel(Panel):
     """A key-account owner leaves or is promoted: pick a successor, see the dip and exposure."""
 
     title_key = "m7.succession_title"
+    parents = ("position",)
 
     def build(self) -> None:
         self.ctx = succession_context(self.world)
         pos = positions(self.ctx)
         if pos.empty:
             raise ValueError("the world has no critical position that owns accounts.")
-        self._updating = False
         self.control(
             "position",
             W.Dropdown(
@@ -357,13 +349,16 @@ class SuccessionWhatIfPanel(Panel):
         )
         self.control(
             "event",
-            W.ToggleButtons(options=[(t(f"m7.event_{e}"), e) for e in EVENTS], value=EVENTS[0]),
+            W.ToggleButtons(options=self._event_options(), value=EVENTS[0]),
             "m7.event",
+        )
+        self.option_labels.update(
+            successor=lambda: self._successor_options(self.values["position"]),
+            event=self._event_options,
         )
         self.control(
             "interim_weeks", W.IntSlider(value=8, min=0, max=20, step=1), "m7.interim_weeks"
         )
-        self.controls["position"].observe(self._on_position, names="value")
         self.summary = W.HTML()
         self.fig = charts.figure(height=320)
         self.fig.add_scatter(
@@ -408,33 +403,15 @@ class SuccessionWhatIfPanel(Panel):
             )
         return out
 
-    def _on_position(self, change: dict) -> None:
-        self._updating = True
-        try:
-            w = self.controls["successor"]
-            w.options = self._successor_options(change["new"])
-            w.value = EXTERNAL
-        finally:
-            self._updating = False
+    @staticmethod
+    def _event_options() -> list[tuple[str, str]]:
+        return [(t(f"m7.event_{e}"), e) for e in EVENTS]
 
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            super()._on_change(change)
-
-    def relabel(self) -> None:
-        self._updating = True
-        try:
-            w = self.controls["successor"]
-            keep = w.value
-            w.options = self._successor_options(self.values["position"])
-            w.value = keep
-            ev = self.controls["event"]
-            keep_ev = ev.value
-            ev.options = [(t(f"m7.event_{e}"), e) for e in EVENTS]
-            ev.value = keep_ev
-        finally:
-            self._updating = False
-        super().relabel()
+    def update_options(self, changed: str) -> None:
+        """The new position's candidates; the successor starts as an external hire."""
+        w = self.controls["successor"]
+        w.options = self._successor_options(self.values["position"])
+        w.value = EXTERNAL
 
     def compute(self) -> SuccessionWhatIf:
         v = self.values

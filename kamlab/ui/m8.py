@@ -82,6 +82,7 @@ class EvidencePanel(Panel):
             W.ToggleButtons(options=self._view_options(), value="share"),
             "m8.view",
         )
+        self.option_labels["view"] = self._view_options
         years = self.ctx.fiscal_years
         self.control(
             "fiscal_year",
@@ -116,15 +117,6 @@ class EvidencePanel(Panel):
 
     def _view_options(self) -> list[tuple[str, str]]:
         return [(t(f"m8.view_{v}"), v) for v in EVIDENCE_VIEWS]
-
-    def relabel(self) -> None:
-        w = self.controls["view"]
-        keep = w.value
-        w.unobserve(self._on_change, names="value")
-        w.options = self._view_options()
-        w.value = keep
-        w.observe(self._on_change, names="value")
-        super().relabel()
 
     def compute(self) -> EvidenceView:
         return evidence_view(self.ctx, self.values["view"], self.values["fiscal_year"])
@@ -334,6 +326,11 @@ class ControlTower(Panel):
             W.SelectMultiple(options=self._action_options(), value=(), rows=5),
             "m8.actions",
         )
+        self.option_labels.update(
+            display=self._display_options,
+            actions=self._action_options,
+            keep_events=self._event_options,
+        )
         # diagnosis: a finding = one flag + its evidence ids (panel state, added with a button)
         self.diagnosis = pd.DataFrame({"flag": [], "evidence_id": [], "note": []})
         self.flag = W.Dropdown(options=list(DIAGNOSIS_FLAGS), description=t("m8.flag"))
@@ -443,15 +440,6 @@ class ControlTower(Panel):
             self.tabs.set_title(i, t(key))
 
     def relabel(self) -> None:
-        hold = {}
-        for name, opts in (("display", self._display_options()), ("actions", self._action_options()),
-                           ("keep_events", self._event_options())):  # fmt: skip
-            w = self.controls[name]
-            hold[name] = w.value
-            w.unobserve(self._on_change, names="value")
-            w.options = opts
-            w.value = hold[name]
-            w.observe(self._on_change, names="value")
         self._tab_titles()
         for w, key in ((self.flag, "m8.flag"), (self.evidence, "m8.evidence"),
                        (self.note, "m8.note"), (self.seed, "m8.seed"), (self.path, "m8.file")):  # fmt: skip
