@@ -84,6 +84,19 @@ def lazy_world(folder: Path) -> World:
     )
 
 
+def _as_lazy(world: World, folder: Path) -> World:
+    """``world`` with :class:`LazyTables` already holding its tables (saved in ``folder``)."""
+    from kamlab.data.world import World
+
+    layers = []
+    for layer, tables in (("public", world.public), ("truth", world.truth)):
+        lt = LazyTables(folder / layer)
+        for name, df in tables.items():
+            dict.__setitem__(lt, name, df)
+        layers.append(lt)
+    return World(public=layers[0], truth=layers[1], meta=dict(world.meta))
+
+
 def simulate_world(preset: str, seed: int) -> World:
     """Simulate a world with kamlab's simulator (SPEC §3)."""
     from kamlab.sim import SimConfig, simulate
@@ -160,6 +173,7 @@ class WorldCache:
             if not (dest / "public").is_dir():
                 world = self._make(preset, seed)
                 _save_fast(world, dest)
+                self._mem[dest] = _as_lazy(world, dest)  # no need to read back what we have
         return dest
 
     def _make(self, preset: str, seed: int) -> World:
