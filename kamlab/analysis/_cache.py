@@ -69,10 +69,11 @@ def _entries(world: Any) -> dict[Hashable, tuple[tuple, Any]] | None:
     if slot is not None and slot[0]() is world:
         return slot[1]
 
-    def _drop(ref: weakref.ref, wid: int = wid) -> None:
-        slot = _CACHE.get(wid)
+    def _drop(ref: weakref.ref, wid: int = wid, cache: dict = _CACHE) -> None:
+        # the memo bound as a default: still reachable while the interpreter shuts down
+        slot = cache.get(wid)
         if slot is not None and slot[0] is ref:
-            del _CACHE[wid]
+            del cache[wid]
 
     try:
         ref = weakref.ref(world, _drop)
