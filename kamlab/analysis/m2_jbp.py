@@ -49,6 +49,7 @@ import pandas as pd
 from kamlab import metrics as km
 from kamlab.analysis._cache import per_world
 from kamlab.analysis.m1_g2n import g2n_context
+from kamlab.analysis.m2_portfolio import market_value_by_account_year
 
 __all__ = ["NPD_WEEKS", "JBPBase", "JBPPlan", "jbp_base", "jbp_context", "jbp_plan"]
 
@@ -178,23 +179,7 @@ def _build(world: Any) -> JBPContext:
     ka["account_id"] = ka["account_id"].astype(str)
 
     # market: category growth and our share at the account
-    maw = world["market_account_week"]
-    m = (
-        pd.DataFrame(
-            {
-                "account_id": maw["account_id"].astype(str).to_numpy(),
-                "fy": fy_of_week.reindex(maw["week_id"].to_numpy()).to_numpy(),
-                "value": maw["value_incl_vat"].to_numpy(float),
-                "ours": np.where(
-                    maw["brand_owner"].astype(str).to_numpy() == "OURS",
-                    maw["value_incl_vat"].to_numpy(float),
-                    0.0,
-                ),
-            }
-        )
-        .groupby(["account_id", "fy"])[["value", "ours"]]
-        .sum()
-    )
+    m = market_value_by_account_year(world)
 
     # WD per must-stock SKU over the LY audits (ACV-weighted share of visits finding it on shelf)
     av = world["audit_visits"]

@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "POSITION",
     "PortfolioResult",
+    "market_value_by_account_year",
     "portfolio_criteria",
     "relationship_strength",
     "segment",
@@ -111,11 +112,24 @@ def portfolio_criteria(world: Any, fiscal_year: int | None = None) -> pd.DataFra
     return per_world(world, ("m2.portfolio", fy), lambda w: _criteria(w, fy, years)).copy()
 
 
-def _criteria(world: Any, fy: int, years: list[int]) -> pd.DataFrame:
+def market_value_by_account_year(world: Any) -> pd.DataFrame:
+    """Category value and our value (RMB incl. VAT) per account × fiscal year.
+
+    From ``market_account_week``: ``value`` = Σ ``value_incl_vat`` over every brand, ``ours`` =
+    the same sum over ``brand_owner == "OURS"``; the week's fiscal year from ``calendar``.
+    Indexed by ``(account_id, fy)``; our value share is ``ours / value``.
+
+    >>> cal = pd.DataFrame({"week_id": [0, 1, 2], "fiscal_year": [2023, 2024, 2024]})
+    >>> maw = pd.DataFrame({"account_id": ["A", "A", "A", "A"], "week_id": [0, 1, 2, 2],
+    ...                     "value_incl_vat": [10.0, 20.0, 30.0, 50.0],
+    ...                     "brand_owner": ["OURS", "OURS", "OURS", "OTHER"]})
+    >>> market_value_by_account_year({"calendar": cal, "market_account_week": maw})
+                  value  ours
+    account_id fy
+    A          2023   10.0  10.0
+               2024  100.0  50.0
+    """
     cal = world["calendar"]
-    acc = world["accounts"]
-    ka = acc.loc[acc["account_type"].astype(str) == "KA"]
-    ids = ka["account_id"].astype(str).tolist()
     fy_of_week = pd.Series(cal["fiscal_year"].to_numpy(int), index=cal["week_id"].to_numpy())
     maw = world["market_account_week"]
     m = pd.DataFrame(
@@ -130,7 +144,14 @@ def _criteria(world: Any, fy: int, years: list[int]) -> pd.DataFrame:
             ),
         }
     )
-    g = m.groupby(["account_id", "fy"])[["value", "ours"]].sum()
+    return m.groupby(["account_id", "fy"])[["value", "ours"]].sum()
+
+
+def _criteria(world: Any, fy: int, years: list[int]) -> pd.DataFrame:
+    acc = world["accounts"]
+    ka = acc.loc[acc["account_type"].astype(str) == "KA"]
+    ids = ka["account_id"].astype(str).tolist()
+    g = market_value_by_account_year(world)
     size = g["value"].xs(fy, level="fy").reindex(ids)
     prev = g["value"].xs(fy - 1, level="fy").reindex(ids) if fy - 1 in years else None
     growth = size / prev - 1.0 if prev is not None else pd.Series(np.nan, index=ids)
