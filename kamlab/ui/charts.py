@@ -21,6 +21,7 @@ __all__ = [
     "figure",
     "money_values",
     "rag_colour",
+    "waterfall",
 ]
 
 # Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
@@ -48,6 +49,19 @@ def figure(height: int = 360, title: str = "", **layout: object) -> go.FigureWid
         **layout,
     )
     return fig
+
+
+def waterfall(**trace: object) -> go.Waterfall:
+    """A waterfall trace in one look: rises green, falls vermillion, levels (totals) blue."""
+    return go.Waterfall(
+        connector={"line": {"color": "#8c959f", "width": 1}},
+        increasing={"marker": {"color": PALETTE[3]}},
+        decreasing={"marker": {"color": PALETTE[5]}},
+        totals={"marker": {"color": PALETTE[0]}},
+        textposition="outside",
+        cliponaxis=False,
+        **trace,
+    )
 
 
 def money_values(values: Sequence[float]) -> list[float]:

@@ -30,23 +30,10 @@ from kamlab.analysis.m1_g2n import (
 from kamlab.analysis.m1_scorecard import ScorecardView, period_keys, scorecard_view
 from kamlab.i18n import money, t
 from kamlab.ui import charts
+from kamlab.ui._format import html_note, html_table, pct, signed_money
 from kamlab.ui.base import Panel, register, table_html
 
 __all__ = ["ListToPocket", "ScorecardPanel", "WaterfallExplorer"]
-
-_LEVEL_COLOUR = charts.PALETTE[0]
-_DOWN_COLOUR = charts.PALETTE[5]
-_UP_COLOUR = charts.PALETTE[3]
-
-
-def _pct(x: float, digits: int = 1) -> str:
-    return "–" if x != x else f"{x * 100:.{digits}f}%"
-
-
-def _signed_money(x: float) -> str:
-    if abs(x) < 0.5:
-        return "±0"
-    return ("+" if x > 0 else "−") + money(abs(x))
 
 
 def _per_case(x: float) -> str:
@@ -101,17 +88,7 @@ class WaterfallExplorer(Panel):
         self.kpis = W.HTML()
         self.note = W.HTML()
         self.fig = charts.figure(height=420)
-        self.fig.add_trace(
-            go.Waterfall(
-                orientation="v",
-                connector={"line": {"color": "#8c959f", "width": 1}},
-                increasing={"marker": {"color": _UP_COLOUR}},
-                decreasing={"marker": {"color": _DOWN_COLOUR}},
-                totals={"marker": {"color": _LEVEL_COLOUR}},
-                textposition="outside",
-                cliponaxis=False,
-            )
-        )
+        self.fig.add_trace(charts.waterfall(orientation="v"))
         self.fig.update_layout(showlegend=False, margin={"b": 110})
         self.body = W.VBox(
             [
@@ -179,34 +156,24 @@ class WaterfallExplorer(Panel):
         p, d = r.pnl, r.delta
         rows = [
             (t("m1.kpi_gs"), money(p.gs), "", ""),
-            (t("m1.kpi_tts"), money(p.tts), _pct(p.tts_rate), _signed_money(d["tts"])),
-            (t("m1.kpi_nr"), money(p.nr), "", _signed_money(d["nr"])),
-            (t("m1.kpi_gp"), money(p.gp), _pct(p.gp_rate), _signed_money(d["gp"])),
-            (t("m1.kpi_cts"), money(p.cts), _pct(p.cts_rate), _signed_money(d["cts"])),
-            (t("m1.kpi_cc"), money(p.cc), _pct(p.cc_rate), _signed_money(d["cc"])),
+            (t("m1.kpi_tts"), money(p.tts), pct(p.tts_rate), signed_money(d["tts"])),
+            (t("m1.kpi_nr"), money(p.nr), "", signed_money(d["nr"])),
+            (t("m1.kpi_gp"), money(p.gp), pct(p.gp_rate), signed_money(d["gp"])),
+            (t("m1.kpi_cts"), money(p.cts), pct(p.cts_rate), signed_money(d["cts"])),
+            (t("m1.kpi_cc"), money(p.cc), pct(p.cc_rate), signed_money(d["cc"])),
         ]
         head = (t("m1.col_measure"), t("m1.col_value"), t("m1.col_rate"), t("m1.col_vs_actual"))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-        )
         lev = r.levers
-        self.kpis.value = (
-            "<table class='kamlab-table'><tr>"
-            + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-            + f"</tr>{body}</table>"
-            + "<div style='font-size:12px;color:#57606a;margin-top:4px'>"
-            + html.escape(
-                t(
-                    "m1.levers_readout",
-                    off=_pct(lev["off_invoice_rate"]),
-                    rebate=_pct(lev["rebate_rate"]),
-                    fees=money(lev["display_fees"]),
-                    off_actual=_pct(r.actual_levers["off_invoice_rate"], 2),
-                    rebate_actual=_pct(r.actual_levers["rebate_rate"], 2),
-                    fees_actual=money(r.actual_levers["display_fees"]),
-                )
+        self.kpis.value = html_table(head, rows) + html_note(
+            t(
+                "m1.levers_readout",
+                off=pct(lev["off_invoice_rate"]),
+                rebate=pct(lev["rebate_rate"]),
+                fees=money(lev["display_fees"]),
+                off_actual=pct(r.actual_levers["off_invoice_rate"], 2),
+                rebate_actual=pct(r.actual_levers["rebate_rate"], 2),
+                fees_actual=money(r.actual_levers["display_fees"]),
             )
-            + "</div>"
         )
         self.note.value = (
             "<div style='font-size:12px;color:#57606a'>"
@@ -283,7 +250,7 @@ class ScorecardPanel(Panel):
             return "–"
         if indicator in ("profit", "revenue"):
             return money(x)
-        return _pct(x)
+        return pct(x)
 
     def render(self, r: ScorecardView) -> None:
         iv = r.indicators
@@ -298,7 +265,7 @@ class ScorecardPanel(Panel):
             tr.x = [0.0 if c != c else float(c) for c in iv["capped"]]
             tr.marker.color = [charts.rag_colour(x) for x in iv["rag"]]
             tr.text = [
-                f"{_pct(a, 0)} · {lab}" for a, lab in zip(iv["achievement"], rag_txt, strict=True)
+                f"{pct(a, 0)} · {lab}" for a, lab in zip(iv["achievement"], rag_txt, strict=True)
             ]
             self.fig.layout.title.text = t(
                 "m1.scorecard_chart_title", account=self.ctx.account_label(r.account_id)
@@ -329,7 +296,7 @@ class ScorecardPanel(Panel):
             elif name == "n_audits":
                 alongside.append(t("m1.n_audits", n=int(val)))
             elif name == "line_otif":
-                alongside.append(f"{t('m1.line_otif')} {_pct(val)}")
+                alongside.append(f"{t('m1.line_otif')} {pct(val)}")
             else:  # pragma: no cover - future columns
                 alongside.append(f"{k}: {val}")
         shown = pd.DataFrame(
@@ -341,7 +308,7 @@ class ScorecardPanel(Panel):
                 t("m1.col_target"): [
                     self._fmt(k, x) for k, x in zip(iv["indicator"], iv["target"], strict=True)
                 ],
-                t("m1.col_achievement"): [_pct(x) for x in iv["achievement"]],
+                t("m1.col_achievement"): [pct(x) for x in iv["achievement"]],
                 t("m1.col_rag"): rag_txt,
                 t("m1.col_weight"): [f"{w:.2f}" for w in iv["weight"]],
                 t("m1.col_contribution"): [f"{c:.3f}" for c in iv["contribution"]],
@@ -408,14 +375,16 @@ class ListToPocket(Panel):
 
     def render(self, r: PocketResult) -> None:
         shown = r.shown
-        pct = self.values["view"] == "pct"
+        as_pct = self.values["view"] == "pct"
         with self.fig.batch_update():
             for tr, level in zip(self.fig.data, PRICE_LEVELS, strict=True):
                 tr.name = t(f"m1.level_{level}")
                 tr.x = list(shown["sku_name"])
-                vals = shown[level] / shown["list_price"] * 100 if pct else shown[level]
+                vals = shown[level] / shown["list_price"] * 100 if as_pct else shown[level]
                 tr.y = [float(x) for x in vals]
-            self.fig.layout.yaxis.title = t("m1.axis_pct_of_list") if pct else t("m1.axis_per_case")
+            self.fig.layout.yaxis.title = (
+                t("m1.axis_pct_of_list") if as_pct else t("m1.axis_per_case")
+            )
             self.fig.layout.title.text = t(
                 "m1.pocket_chart_title",
                 account=self.ctx.account_label(r.account_id),
@@ -429,7 +398,7 @@ class ListToPocket(Panel):
                 invoice=_per_case(tot["invoice_price"]),
                 net=_per_case(tot["net_price"]),
                 pocket=_per_case(tot["pocket_price"]),
-                leakage=_pct(tot["leakage"]),
+                leakage=pct(tot["leakage"]),
                 nr=money(r.nr),
             )
         )
@@ -438,7 +407,7 @@ class ListToPocket(Panel):
                 t("common.sku"): shown["sku_id"] + " " + shown["sku_name"],
                 t("m1.col_cases"): [f"{c:,.0f}" for c in shown["cases"]],
                 **{t(f"m1.level_{lv}"): [_per_case(x) for x in shown[lv]] for lv in PRICE_LEVELS},
-                t("m1.col_leakage"): [_pct(x) for x in shown["leakage"]],
+                t("m1.col_leakage"): [pct(x) for x in shown["leakage"]],
             }
         )
         self.table.value = table_html(tbl)

@@ -39,16 +39,13 @@ from kamlab.analysis.m2_portfolio import (
 )
 from kamlab.i18n import money, t
 from kamlab.ui import charts
+from kamlab.ui._format import pct
 from kamlab.ui.base import Panel, register, table_html
 
 __all__ = ["JBPBuilder", "PortfolioMatrix", "RollingPlanner"]
 
 TIER_COLOURS = {"A": charts.PALETTE[0], "B": charts.PALETTE[1], "C": charts.PALETTE[2]}
 _OK, _NO = "✓", "✗"
-
-
-def _pct(x: float, digits: int = 1) -> str:
-    return "–" if x != x else f"{x * 100:.{digits}f}%"
 
 
 def _signed_pct(x: float, digits: int = 1) -> str:
@@ -203,16 +200,7 @@ class JBPBuilder(Panel):
         self.kpis = W.HTML()
         self.retailer = W.HTML()
         self.fig = charts.figure(height=400)
-        self.fig.add_trace(
-            go.Waterfall(
-                connector={"line": {"color": "#8c959f", "width": 1}},
-                increasing={"marker": {"color": charts.PALETTE[3]}},
-                decreasing={"marker": {"color": charts.PALETTE[5]}},
-                totals={"marker": {"color": charts.PALETTE[0]}},
-                textposition="outside",
-                cliponaxis=False,
-            )
-        )
+        self.fig.add_trace(charts.waterfall())
         self.fig.add_trace(
             go.Scatter(mode="lines", line={"color": charts.PALETTE[1], "dash": "dash", "width": 2})
         )
@@ -279,9 +267,9 @@ class JBPBuilder(Panel):
             (t("m2.kpi_bridge_target"), money(p.bridge.target), _signed_pct(p.growth)),
             (t("m2.kpi_market_target"), money(p.market_target), _signed_pct(p.market_target / b.nr_ly - 1)),
             (t("m2.kpi_gap"), money(p.gap), t("m2.gap_hint") if p.gap > 0 else t("m2.gap_covered")),
-            (t("m2.kpi_gp_target"), money(p.gp_target), t("m2.gp_rate", rate=_pct(p.gp_rate_target), ly=_pct(b.gp_ly / b.nr_ly))),
+            (t("m2.kpi_gp_target"), money(p.gp_target), t("m2.gp_rate", rate=pct(p.gp_rate_target), ly=pct(b.gp_ly / b.nr_ly))),
             (t("m2.kpi_category_growth"), _signed_pct(b.category_growth), ""),
-            (t("m2.kpi_share"), _pct(b.share_ly), t("m2.implied_share", share=_pct(p.implied_share))),
+            (t("m2.kpi_share"), pct(b.share_ly), t("m2.implied_share", share=pct(p.implied_share))),
             (t("m2.kpi_tdp"), f"{b.tdp_ly:.2f}", t("m2.delta_tdp", d=f"{p.delta_tdp:+.2f}", spp=money(b.sales_per_point))),
         ]  # fmt: skip
         self.kpis.value = table_html(
@@ -291,8 +279,8 @@ class JBPBuilder(Panel):
         ret = pd.DataFrame(
             {
                 t("m2.col_retailer"): [t("m2.front_margin"), t("m2.back_margin"), t("m2.total_margin")],
-                t("m2.col_ly"): [_pct(m0.front), _pct(m0.back), _pct(m0.total)],
-                t("m2.col_target"): [_pct(m1.front), _pct(m1.back), _pct(m1.total)],
+                t("m2.col_ly"): [pct(m0.front), pct(m0.back), pct(m0.total)],
+                t("m2.col_target"): [pct(m1.front), pct(m1.back), pct(m1.total)],
             }
         )  # fmt: skip
         self.retailer.value = (
@@ -451,12 +439,12 @@ class RollingPlanner(Panel):
         lo, hi = k["woc_band"]
         checks = [
             (t("m2.kpi_nr_vs_ly"), f"{money(k['nr'])} ({_signed_pct(k['nr_growth'])})", k["nr_growth"] >= 0),
-            (t("m2.kpi_tts"), t("m2.vs_cap", rate=_pct(k["tts_rate"]), cap=_pct(k["tts_rate_cap"])), k["tts_rate"] <= k["tts_rate_cap"] + 1e-9),
-            (t("m2.kpi_budget"), t("m2.budget_use", used=_pct(k["budget_used"]), budget=money(k["budget"])), k["budget_used"] <= 1 + 1e-9),
+            (t("m2.kpi_tts"), t("m2.vs_cap", rate=pct(k["tts_rate"]), cap=pct(k["tts_rate_cap"])), k["tts_rate"] <= k["tts_rate_cap"] + 1e-9),
+            (t("m2.kpi_budget"), t("m2.budget_use", used=pct(k["budget_used"]), budget=money(k["budget"])), k["budget_used"] <= 1 + 1e-9),
             (t("m2.kpi_capacity"), t("m2.short_cases", cases=f"{k['capacity_short_cases']:,.0f}", weeks=k["short_weeks"]), k["capacity_short_cases"] <= 0.5),
-            (t("m2.kpi_cc"), t("m2.vs_ly", rate=_pct(k["cc_rate"]), ly=_pct(k["cc_rate_ly"])), k["cc_rate"] >= k["cc_rate_ly"] - 1e-9),
+            (t("m2.kpi_cc"), t("m2.vs_ly", rate=pct(k["cc_rate"]), ly=pct(k["cc_rate_ly"])), k["cc_rate"] >= k["cc_rate_ly"] - 1e-9),
             (t("m2.kpi_woc"), t("m2.woc", woc=f"{k['woc_end']:.1f}", lo=lo, hi=hi), lo - 1e-9 <= k["woc_end"] <= hi + 1e-9),
-            (t("m2.kpi_lws"), _pct(k["lws_max"]), k["lws_max"] <= 0.35 + 1e-9),
+            (t("m2.kpi_lws"), pct(k["lws_max"]), k["lws_max"] <= 0.35 + 1e-9),
         ]  # fmt: skip
         composite = t("m2.composite", value=f"{k['composite']:.3f}", rag=t(f"m1.rag_{k['rag']}"))
         body = "".join(
@@ -478,7 +466,7 @@ class RollingPlanner(Panel):
                 t("m2.col_source"): [t(f"m2.source_{s}") for s in pr["source"]],
                 t("common.sku"): [f"{s} {names.get(s, '')}" for s in pr["sku_id"]],
                 t("m2.col_weeks"): [f"{a - T + 1}–{b - T + 1}" for a, b in zip(pr["start_week"], pr["end_week"], strict=True)],
-                t("m2.depth"): [_pct(d, 0) for d in pr["depth_pct"]],
+                t("m2.depth"): [pct(d, 0) for d in pr["depth_pct"]],
                 t("m2.mechanic"): list(pr["mechanic"]),
                 t("m2.display"): list(pr["display_type"]),
             }

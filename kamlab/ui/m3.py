@@ -13,7 +13,6 @@ Each panel is a thin view over a pure model (tested on its own):
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -38,33 +37,10 @@ from kamlab.analysis.m3_package import (
 from kamlab.analysis.m3_rebates import RebateDesign, rebate_accounts, rebate_for_account
 from kamlab.i18n import money, t
 from kamlab.ui import charts
+from kamlab.ui._format import GREY, html_note, html_table, pct, signed_money
 from kamlab.ui.base import Panel, register
 
 __all__ = ["NegotiationSimulator", "PackageComparator", "RebateTierDesigner"]
-
-_GREY = "#57606a"
-
-
-def _pct(x: float, digits: int = 1) -> str:
-    return "–" if x != x else f"{x * 100:.{digits}f}%"
-
-
-def _signed_money(x: float) -> str:
-    if abs(x) < 0.5:
-        return "±0"
-    return ("+" if x > 0 else "−") + money(abs(x))
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    h = "".join(f"<th>{html.escape(x)}</th>" for x in head)
-    b = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<table class='kamlab-table'><tr>{h}</tr>{b}</table>"
-
-
-def _note(text: str) -> str:
-    return f"<div style='font-size:12px;color:{_GREY};margin-top:4px'>{html.escape(text)}</div>"
 
 
 def _slider(value: float, lo: float, hi: float, step: float, fmt: str = ".1%") -> W.FloatSlider:
@@ -189,7 +165,7 @@ class RebateTierDesigner(Panel):
             pos_tr.name = t("m3.expected_position")
             self.fig.layout.shapes = [
                 {"type": "line", "x0": c.metric, "x1": c.metric, "y0": 0, "y1": 1,
-                 "yref": "paper", "line": {"color": _GREY, "dash": "dot", "width": 1}}
+                 "yref": "paper", "line": {"color": GREY, "dash": "dot", "width": 1}}
                 for c in cl
             ]  # fmt: skip
             self.fig.layout.title.text = t("m3.curve_title", base=money(r.base))
@@ -202,17 +178,17 @@ class RebateTierDesigner(Panel):
             self.fig_mc.layout.xaxis.title = t("m3.growth_axis")
             self.fig_mc.layout.yaxis.title = t("m3.mc_axis")
         rows = [
-            (t("m3.kpi_growth"), _pct(pos.growth)),
+            (t("m3.kpi_growth"), pct(pos.growth)),
             (t("m3.kpi_rebate"), money(pos.rebate)),
-            (t("m3.kpi_rebate_rate"), _pct(pos.rebate / pos.sales, 2)),
+            (t("m3.kpi_rebate_rate"), pct(pos.rebate / pos.sales, 2)),
             (t("m3.kpi_mc_case"), f"¥{pos.marginal_cost_per_case:,.2f}"),
         ]
         if pos.next_threshold is not None:
             rows += [
-                (t("m3.kpi_next_threshold"), _pct(pos.next_threshold)),
+                (t("m3.kpi_next_threshold"), pct(pos.next_threshold)),
                 (t("m3.kpi_gap"), f"{money(pos.gap_sales)} ≈ {pos.gap_cases:,.0f} cs"),
                 (t("m3.kpi_gain"), money(pos.gain)),
-                (t("m3.kpi_gain_per_rmb"), _pct(pos.gain_per_rmb, 0)),
+                (t("m3.kpi_gain_per_rmb"), pct(pos.gain_per_rmb, 0)),
             ]
             key = "m3.loading_warning" if pos.gain_per_rmb >= 0.05 else "m3.loading_small"
             note = t(
@@ -220,15 +196,17 @@ class RebateTierDesigner(Panel):
                 gap=money(pos.gap_sales),
                 cases=f"{pos.gap_cases:,.0f}",
                 gain=money(pos.gain),
-                per=_pct(pos.gain_per_rmb, 0),
+                per=pct(pos.gain_per_rmb, 0),
             )
         else:
             note = t("m3.loading_none")
-        self.summary.value = _table((t("m3.col_measure"), t("m3.col_value")), rows) + _note(note)
-        self.cliffs_html.value = _table(
+        self.summary.value = html_table((t("m3.col_measure"), t("m3.col_value")), rows) + html_note(
+            note
+        )
+        self.cliffs_html.value = html_table(
             (t("m3.col_threshold"), t("m3.col_sales"), t("m3.col_cliff")),
-            [(_pct(c.metric), money(c.sales), money(c.cliff)) for c in cl],
-        ) + _note(t("m3.cliff_note"))
+            [(pct(c.metric), money(c.sales), money(c.cliff)) for c in cl],
+        ) + html_note(t("m3.cliff_note"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,7 +332,7 @@ class PackageComparator(Panel):
             top.x = names
             top.y = [r.costs[k].tts_rate for k in _PACKAGES]
             top.text = [
-                f"{_pct(r.costs[k].tts_rate)}{' ⚠' if r.over_cap()[k] else ''}" for k in _PACKAGES
+                f"{pct(r.costs[k].tts_rate)}{' ⚠' if r.over_cap()[k] else ''}" for k in _PACKAGES
             ]
             self.fig.layout.shapes = [
                 {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": r.tts_rate_cap,
@@ -362,7 +340,7 @@ class PackageComparator(Panel):
             ]  # fmt: skip
             self.fig.layout.annotations = [
                 {"x": 1, "xref": "paper", "xanchor": "right", "y": r.tts_rate_cap,
-                 "text": t("m3.cap_label", cap=_pct(r.tts_rate_cap)), "showarrow": False,
+                 "text": t("m3.cap_label", cap=pct(r.tts_rate_cap)), "showarrow": False,
                  "yshift": 10, "font": {"color": charts.PALETTE[5]}}
             ]  # fmt: skip
             self.fig.layout.title.text = t("m3.package_chart_title")
@@ -375,8 +353,10 @@ class PackageComparator(Panel):
         for row in money_rows:
             rows.append([t(f"m3.line_{row}"), *[money(r.table.at[row, k]) for k in _PACKAGES]])
         for row in rate_rows:
-            rows.append([t(f"m3.line_{row}"), *[_pct(r.table.at[row, k], 2) for k in _PACKAGES]])
-        self.table.value = _table((t("m3.col_measure"), *names), rows) + _note(t("m3.package_note"))
+            rows.append([t(f"m3.line_{row}"), *[pct(r.table.at[row, k], 2) for k in _PACKAGES]])
+        self.table.value = html_table((t("m3.col_measure"), *names), rows) + html_note(
+            t("m3.package_note")
+        )
         over = r.over_cap()
         cur = r.costs["current"]
         parts = []
@@ -386,11 +366,11 @@ class PackageComparator(Panel):
                 t(
                     "m3.package_verdict",
                     package=t(f"m3.pkg_{k}"),
-                    tts=_pct(c.tts_rate),
-                    cap=_pct(r.tts_rate_cap),
+                    tts=pct(c.tts_rate),
+                    cap=pct(r.tts_rate_cap),
                     status=t("m3.over_cap") if over[k] else t("m3.within_cap"),
-                    cc=_signed_money(c.cc - cur.cc),
-                    cc_rate=_pct(c.cc_rate),
+                    cc=signed_money(c.cc - cur.cc),
+                    cc_rate=pct(c.cc_rate),
                 )
             )
         self.verdict.value = "<br>".join(html.escape(p) for p in parts)
@@ -480,7 +460,7 @@ class NegotiationSimulator(Panel):
 
     def render(self, r: NegotiationResult) -> None:
         self.menu_help.value = "".join(
-            _note(f"{t(f'm3.item_{i}')}: {t(f'm3.get_{i}')}") for i in CONCESSIONS
+            html_note(f"{t(f'm3.item_{i}')}: {t(f'm3.get_{i}')}") for i in CONCESSIONS
         )
         items = r.items
         labels = [t(f"m3.item_{i}") for i in items["concession"]]
@@ -495,7 +475,7 @@ class NegotiationSimulator(Panel):
             get.name = t("m3.get_value")
             net.y = [*labels, total_label]
             net.x = charts.money_values([*items["net"], r.net_value])
-            net.text = [_signed_money(x) for x in [*items["net"], r.net_value]]
+            net.text = [signed_money(x) for x in [*items["net"], r.net_value]]
             net.name = t("m3.net")
             self.fig.layout.title.text = t("m3.negotiation_chart_title")
             charts.money_axis(self.fig, "xaxis")
@@ -504,12 +484,12 @@ class NegotiationSimulator(Panel):
         cc_ok = "cc_floor" not in r.breaches
         mark = {True: "✓", False: "✗"}
         rows = [
-            (t("m3.line_tts_rate"), _pct(cur.tts_rate, 2), _pct(p.tts_rate, 2),
-             f"{mark[tts_ok]} ≤ {_pct(r.tts_rate_cap, 1)}"),
-            (t("m3.line_cc_rate"), _pct(cur.cc_rate, 2), _pct(p.cc_rate, 2),
-             f"{mark[cc_ok]} ≥ {_pct(r.cc_floor, 1)}"),
-            (t("m3.line_cc"), money(cur.cc), money(p.cc), _signed_money(r.net_value)),
-            (t("m3.line_nr"), money(cur.nr), money(p.nr), _signed_money(p.nr - cur.nr)),
+            (t("m3.line_tts_rate"), pct(cur.tts_rate, 2), pct(p.tts_rate, 2),
+             f"{mark[tts_ok]} ≤ {pct(r.tts_rate_cap, 1)}"),
+            (t("m3.line_cc_rate"), pct(cur.cc_rate, 2), pct(p.cc_rate, 2),
+             f"{mark[cc_ok]} ≥ {pct(r.cc_floor, 1)}"),
+            (t("m3.line_cc"), money(cur.cc), money(p.cc), signed_money(r.net_value)),
+            (t("m3.line_nr"), money(cur.nr), money(p.nr), signed_money(p.nr - cur.nr)),
         ]  # fmt: skip
         head = (t("m3.col_measure"), t("m3.pkg_current"), t("m3.pkg_package"), t("m3.col_limit"))
         colour = charts.RAG_COLOURS["red"] if r.walk_away else charts.RAG_COLOURS["green"]
@@ -519,18 +499,18 @@ class NegotiationSimulator(Panel):
             + html.escape(f"{'✗' if r.walk_away else '✓'} {status}")
             + "</b> "
             + html.escape(
-                t("m3.net_value", value=_signed_money(r.net_value),
-                  interaction=_signed_money(r.interaction))
+                t("m3.net_value", value=signed_money(r.net_value),
+                  interaction=signed_money(r.interaction))
             )
             + "</div>"
-            + _table(head, rows)
+            + html_table(head, rows)
         )  # fmt: skip
         item_rows = [
-            (t(f"m3.item_{i}"), t(f"m3.state_{s}"), money(g), money(v), _signed_money(n))
+            (t(f"m3.item_{i}"), t(f"m3.state_{s}"), money(g), money(v), signed_money(n))
             for i, s, g, v, n in items.itertuples(index=False)
         ]
-        self.table.value = _table(
+        self.table.value = html_table(
             (t("m3.col_item"), t("m3.col_state"), t("m3.give_cost"), t("m3.get_value"),
              t("m3.net")),
             item_rows,
-        ) + _note(t("m3.negotiation_note"))  # fmt: skip
+        ) + html_note(t("m3.negotiation_note"))  # fmt: skip

@@ -12,8 +12,7 @@ Each panel is a thin view over a pure model (tested on its own):
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
@@ -38,35 +37,19 @@ from kamlab.analysis.m4_service import (
 from kamlab.i18n import money, t
 from kamlab.metrics.execution import PSS_WEIGHTS
 from kamlab.ui import charts
+from kamlab.ui._format import GREY, html_note, html_table, pct
 from kamlab.ui.base import Panel, register
 
 __all__ = ["ExecutionHeatmap", "ReviewDashboard", "ServiceRootCause"]
 
-_GREY = "#57606a"
 # low → high, colour-blind safe (vermillion → yellow → blue), always shown with the number
 _SCALE = [[0.0, "#D55E00"], [0.5, "#F0E442"], [1.0, "#0072B2"]]
 _CAUSE_COLOUR = dict(zip(CAUSES, (charts.PALETTE[5], charts.PALETTE[1], charts.PALETTE[6],
                                   charts.PALETTE[2]), strict=True))  # fmt: skip
 
 
-def _pct(x: float, digits: int = 1) -> str:
-    return "–" if x is None or x != x else f"{x * 100:.{digits}f}%"
-
-
 def _pts(x: float) -> str:
     return "–" if x != x else f"{x * 100:+.1f} pts"
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    h = "".join(f"<th>{html.escape(x)}</th>" for x in head)
-    b = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<table class='kamlab-table'><tr>{h}</tr>{b}</table>"
-
-
-def _note(text: str) -> str:
-    return f"<div style='font-size:12px;color:{_GREY};margin-top:4px'>{html.escape(text)}</div>"
 
 
 def _account_options(accounts: Any) -> list[tuple[str, str]]:
@@ -113,17 +96,7 @@ class ReviewDashboard(Panel):
         self.kpis = W.HTML()
         self.items = W.HTML()
         self.fig_pvm = charts.figure(height=330)
-        self.fig_pvm.add_trace(
-            go.Waterfall(
-                orientation="v",
-                connector={"line": {"color": "#8c959f", "width": 1}},
-                increasing={"marker": {"color": charts.PALETTE[3]}},
-                decreasing={"marker": {"color": charts.PALETTE[5]}},
-                totals={"marker": {"color": charts.PALETTE[0]}},
-                textposition="outside",
-                cliponaxis=False,
-            )
-        )
+        self.fig_pvm.add_trace(charts.waterfall(orientation="v"))
         self.fig_pvm.update_layout(showlegend=False)
         self.fig_share = charts.figure(height=300)
         self.fig_share.add_trace(
@@ -133,7 +106,7 @@ class ReviewDashboard(Panel):
             go.Scatter(mode="markers", marker={"color": charts.PALETTE[1], "size": 12})
         )
         self.fig_share.add_trace(
-            go.Scatter(mode="markers", marker={"color": _GREY, "size": 10, "symbol": "circle-open"})
+            go.Scatter(mode="markers", marker={"color": GREY, "size": 10, "symbol": "circle-open"})
         )
         self.fig_share.update_layout(yaxis={"tickformat": ".0%"})
         self.fig_dist = charts.figure(height=320)
@@ -196,7 +169,7 @@ class ReviewDashboard(Panel):
                 list(c["period_key"]), list(c["value_share"]), r.compare_quarter
             )  # fmt: skip
             self.fig_share.layout.title.text = t(
-                "m4.share_title", share=_pct(r.share), change=_pts(r.share - r.share_compare)
+                "m4.share_title", share=pct(r.share), change=_pts(r.share - r.share_compare)
             )
         d = r.distribution
         with self.fig_dist.batch_update():
@@ -204,11 +177,11 @@ class ReviewDashboard(Panel):
             wd.x, wd.y, wd.name = list(d["sku_name"]), list(d["wd"]), t("m4.wd")
             nd.x, nd.y, nd.name = list(d["sku_name"]), list(d["nd"]), t("m4.nd")
             self.fig_dist.layout.title.text = t(
-                "m4.dist_title", stores=r.n_stores_audited, tdp=f"{r.tdp:.2f}", oos=_pct(r.oos)
+                "m4.dist_title", stores=r.n_stores_audited, tdp=f"{r.tdp:.2f}", oos=pct(r.oos)
             )
         fmt: dict[str, Callable[[float], str]] = {
-            "nr": money, "value_share": _pct, "tdp": lambda x: f"{x:.2f}", "oos": _pct,
-            "case_fill": _pct, "line_otif": _pct, "wmape": _pct, "bias": lambda x: _pct(x),
+            "nr": money, "value_share": pct, "tdp": lambda x: f"{x:.2f}", "oos": pct,
+            "case_fill": pct, "line_otif": pct, "wmape": pct, "bias": lambda x: pct(x),
         }  # fmt: skip
         rows = []
         for row in r.kpis.itertuples(index=False):
@@ -220,11 +193,11 @@ class ReviewDashboard(Panel):
             else:
                 change = _pts(row.change)
             rows.append((t(f"m4.kpi_{row.kpi}"), f(row.value), f(row.compare), change))
-        self.kpis.value = _table(
+        self.kpis.value = html_table(
             (t("m4.col_kpi"), r.quarter, r.compare_quarter, t("m4.col_change")), rows
-        ) + _note(t("m4.review_note"))
+        ) + html_note(t("m4.review_note"))
         it = r.pvm_items.head(8)
-        self.items.value = _table(
+        self.items.value = html_table(
             (t(f"m4.level_{r.level}"), t("m4.col_cases_0"), t("m4.col_price_0"),
              t("m4.col_cases_1"), t("m4.col_price_1"), t("m4.col_nr_change")),
             [
@@ -304,7 +277,7 @@ class ExecutionHeatmap(Panel):
         st = r.stores
         cols = [*KPIS, "pss"]
         z = st[cols].to_numpy(float)
-        text = [[_pct(x, 0) for x in row] for row in z]
+        text = [[pct(x, 0) for x in row] for row in z]
         with self.fig.batch_update():
             hm = self.fig.data[0]
             hm.z = np.where(np.isnan(z), None, z).tolist()
@@ -313,13 +286,13 @@ class ExecutionHeatmap(Panel):
             hm.y = list(st["store_id"])
             self.fig.layout.title.text = t(
                 "m4.heatmap_chart_title", account=r.account_id, period=r.period_key,
-                pss=_pct(r.account_pss),
+                pss=pct(r.account_pss),
             )  # fmt: skip
-        rows = [(t(f"m4.kpi_name_{k}"), f"{r.weights[k]:.2f}", _pct(r.kpi_means[k])) for k in KPIS]
-        rows.append((t("m4.kpi_name_pss"), "1.00", _pct(r.account_pss)))
-        self.summary.value = _table(
+        rows = [(t(f"m4.kpi_name_{k}"), f"{r.weights[k]:.2f}", pct(r.kpi_means[k])) for k in KPIS]
+        rows.append((t("m4.kpi_name_pss"), "1.00", pct(r.account_pss)))
+        self.summary.value = html_table(
             (t("m4.col_kpi"), t("m4.col_weight"), t("m4.col_account_mean")), rows
-        ) + _note(t("m4.heatmap_note", n=r.n_stores))
+        ) + html_note(t("m4.heatmap_note", n=r.n_stores))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,16 +371,16 @@ class ServiceRootCause(Panel):
         f = r.fill
         cf_kpi, otif_kpi = self._kpi("case_fill"), self._kpi("otif")
         rows = [
-            (t("m4.kpi_case_fill"), _pct(f.case_fill, 2), _pct(cf_kpi, 0)),
-            (t("m4.kpi_line_fill"), _pct(f.line_fill, 2), ""),
-            (t("m4.kpi_order_fill"), _pct(f.order_fill, 2), ""),
-            (t("m4.kpi_on_time"), _pct(f.on_time, 2), ""),
-            (t("m4.kpi_otif"), _pct(f.otif, 2), ""),
-            (t("m4.kpi_line_otif"), _pct(f.line_otif, 2), _pct(otif_kpi, 0)),
+            (t("m4.kpi_case_fill"), pct(f.case_fill, 2), pct(cf_kpi, 0)),
+            (t("m4.kpi_line_fill"), pct(f.line_fill, 2), ""),
+            (t("m4.kpi_order_fill"), pct(f.order_fill, 2), ""),
+            (t("m4.kpi_on_time"), pct(f.on_time, 2), ""),
+            (t("m4.kpi_otif"), pct(f.otif, 2), ""),
+            (t("m4.kpi_line_otif"), pct(f.line_otif, 2), pct(otif_kpi, 0)),
         ]
-        self.kpis.value = _table(
+        self.kpis.value = html_table(
             (t("m4.col_kpi"), t("m4.col_value"), t("m4.col_target")), rows
-        ) + _note(
+        ) + html_note(
             t("m4.service_note", tol=int(r.tolerance_days), lines=f.n_lines, orders=f.n_orders)
         )
         groups = [t("m4.case_fill_gap"), t("m4.line_otif_gap")]
@@ -418,8 +391,8 @@ class ServiceRootCause(Panel):
                 tr.name = t(f"m4.cause_{cause}")
             self.fig.layout.title.text = t(
                 "m4.cause_title",
-                case_gap=_pct(1 - f.case_fill, 2),
-                line_gap=_pct(1 - f.line_otif, 2),
+                case_gap=pct(1 - f.case_fill, 2),
+                line_gap=pct(1 - f.line_otif, 2),
             )
         bp = r.by_period
         with self.fig_trend.batch_update():
@@ -434,11 +407,11 @@ class ServiceRootCause(Panel):
             self.fig_trend.layout.shapes = shapes
             self.fig_trend.layout.title.text = t("m4.trend_title", tol=int(r.tolerance_days))
         names = self._sku_names
-        self.top.value = _table(
+        self.top.value = html_table(
             (t("m4.col_sku"), t("m4.col_cases_short"), t("m4.col_share_short")),
             [
                 (f"{x.sku_id} {names.get(x.sku_id, '')}", f"{x.cases_short:,.0f}",
-                 _pct(x.cases_short / x.cases_ordered))
+                 pct(x.cases_short / x.cases_ordered))
                 for x in r.top_skus.itertuples(index=False)
             ],
         ) if len(r.top_skus) else ""  # fmt: skip
