@@ -55,6 +55,16 @@ def _slider(value: float, lo: float, hi: float, step: float, fmt: str = ".1%") -
     )
 
 
+def _agreement_controls(panel: Panel, accounts: list[tuple[str, str]]) -> None:
+    """The account, the base year (an annual agreement's) and the plan growth controls."""
+    years = sorted(int(y) for y in panel.world["trade_terms"]["fiscal_year"].unique())
+    panel.control(
+        "account", W.Dropdown(options=[(f"{a} {n}", a) for a, n in accounts]), "common.account"
+    )
+    panel.control("fiscal_year", W.Dropdown(options=years, value=years[-1]), "m3.base_year")
+    panel.control("growth", _slider(0.0, -0.10, 0.30, 0.005), "m3.plan_growth")
+
+
 def _mode_options() -> list[tuple[str, str]]:
     return [(t("m3.mode_retro"), "retro"), (t("m3.mode_marginal"), "marginal")]
 
@@ -237,13 +247,7 @@ class PackageComparator(Panel):
     parents = ("account", "fiscal_year")
 
     def build(self) -> None:
-        accs = package_accounts(self.world)
-        years = sorted(int(y) for y in self.world["trade_terms"]["fiscal_year"].unique())
-        self.control(
-            "account", W.Dropdown(options=[(f"{a} {n}", a) for a, n in accs]), "common.account"
-        )
-        self.control("fiscal_year", W.Dropdown(options=years, value=years[-1]), "m3.base_year")
-        self.control("growth", _slider(0.0, -0.10, 0.30, 0.005), "m3.plan_growth")
+        _agreement_controls(self, package_accounts(self.world))
         for side in ("ask", "offer"):
             self.control(f"{side}_on_invoice", _slider(0.05, 0.0, 0.15, 0.001), "m3.on_invoice")
             self.control(
@@ -398,13 +402,7 @@ class NegotiationSimulator(Panel):
     parents = ("account", "fiscal_year")
 
     def build(self) -> None:
-        accs = negotiation_accounts(self.world)
-        years = sorted(int(y) for y in self.world["trade_terms"]["fiscal_year"].unique())
-        self.control(
-            "account", W.Dropdown(options=[(f"{a} {n}", a) for a, n in accs]), "common.account"
-        )
-        self.control("fiscal_year", W.Dropdown(options=years, value=years[-1]), "m3.base_year")
-        self.control("growth", _slider(0.0, -0.10, 0.30, 0.005), "m3.plan_growth")
+        _agreement_controls(self, negotiation_accounts(self.world))
         self.control("cc_floor", _slider(0.25, 0.0, 0.50, 0.005), "m3.cc_floor")
         for item in CONCESSIONS:
             self.control(
