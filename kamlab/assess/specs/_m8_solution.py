@@ -132,7 +132,6 @@ def diagnose(world, account_id: str) -> pd.DataFrame:
 def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
     """The rolling 13-week turnaround plan of the capstone account (M8-T2)."""
     T = len(world.calendar)
-    plan_weeks = range(T, T + 13)
     ly = range(T - 52, T - 39)  # the same 13 weeks last year
     acc = world.accounts.set_index(world.accounts["account_id"].astype(str)).loc[account_id]
     si = world.sell_in[world.sell_in["account_id"].astype(str) == account_id]
@@ -227,12 +226,12 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
                  "feature"],
     )  # fmt: skip
 
-    # 4 terms: hold the agreement (no new money); 5 ship to the customer's target cover
+    # 4 terms: hold the agreement (no new money for the customer, no cut of what it is paid)
     keep = ["on_invoice_discount_pct", "unconditional_rebate_pct", "logistics_allowance_pct",
             "payment_terms_days", "case_fill_kpi", "otif_kpi", "otif_penalty_pct"]  # fmt: skip
     terms_row = pd.DataFrame([{c: float(terms[c]) for c in keep}])
-    # ship to the customer's target cover; when the quarter still falls short of +5 % NR,
-    # rebuild cover to the middle of the channel's healthy band (2-4 weeks for hyper chains)
+    # 5 shipments: to the customer's target cover (no loading); when the quarter still falls
+    #   short of +5 % NR, rebuild cover to the middle of the hyper channel's band (2-4 weeks)
     woc = max(float(acc["target_woc"]), 3.0) if short_of_nr else float(acc["target_woc"])
     shipments = pd.DataFrame({"target_woc": [woc]})
     committed = (rates + tier_rate) * gs_plan + fees + spent
@@ -249,7 +248,7 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
                 "case_fill_target": float(terms["case_fill_kpi"]),
                 "line_otif_target": float(terms["otif_kpi"]),
                 "tts_rate_target": cap,
-                "woc_target": float(acc["target_woc"]),
+                "woc_target": woc,
                 "perfect_store_target": float(ta["perfect_store_target"]),
             }
         ]
@@ -270,7 +269,7 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
             ("SERVICE", "Weekly order and forecast review with the buyer (CPFR)", "KAM",
              "case_fill", float(terms["case_fill_kpi"]), T + 4),
             ("INVENTORY", "No period-end deals: ship to sell-out at the target cover", "KAM",
-             "woc", float(acc["target_woc"]), T + 1),
+             "woc", woc, T + 1),
             ("PRICING", "Post-evaluate every promotion; drop mechanics with ROI below 1", "KAM",
              "promo_roi", 1.0, T + 6),
             ("EXECUTION", "Shelf-share and display audit against the competitor's push",
@@ -278,7 +277,6 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
         ],
         columns=["area", "action", "owner", "kpi", "target", "due_week"],
     )  # fmt: skip
-    del plan_weeks
     return {
         "promotions": promotions,
         "terms": terms_row,

@@ -163,8 +163,9 @@ In the cell below, write the business review you would present to the hyper chai
 your own sales director for the **shipped world's** capstone account (`ACCOUNT`), at most 400
 words, in English or Chinese:
 
-1. **Diagnosis**: what happened this year, each problem with its number and source (e.g. value
-   share −2.4 pts, `FY2024-P12`; 23 loss-making promotions; line OTIF 0.79 vs KPI 0.90).
+1. **Diagnosis**: what happened this year, each problem with its number and where it shows
+   (a period, week or promotion id — e.g. "cover peaked at … weeks in W0…", "… of … price
+   promotions lost money", "line OTIF … vs the KPI …").
 2. **Targets**: your JBP targets for the next 13 weeks and why they are realistic.
 3. **Give-get**: what you ask of the customer and what you offer in return (terms, promotions,
    display, service).
