@@ -485,7 +485,7 @@ ASSESSMENT = Assessment(
             visible=_t3_visible,
             hidden=_t3_hidden,
             reference=ref_distribution_gain,
-            compare=cmp.number(rtol=1e-6, atol=1.0),
+            compare=cmp.number(rtol=1e-6, atol=0.01),
             scoring=cmp.proportional(step=0.5),
             title="Distribution gain of a JBP (ΔTDP × sales per point)",
         ),

@@ -506,7 +506,7 @@ ASSESSMENT = Assessment(
             visible=_t1_visible,
             hidden=_t1_hidden,
             reference=ref_tiered_rebate,
-            compare=cmp.number(rtol=1e-6, atol=1.0),
+            compare=cmp.number(rtol=1e-6, atol=0.01),
             scoring=cmp.proportional(step=0.5),
             title="Tiered growth rebate, retro and marginal",
         ),
