@@ -340,9 +340,18 @@ def _t4_hidden(ctx: CaseContext) -> list[Case]:
         "account_id",
     ].astype(str)
     ids = sorted(ka) or sorted(acc["account_id"].astype(str))
-    account = ids[int(ctx.rng.integers(len(ids)))]
+    first = int(ctx.rng.integers(len(ids)))
     seed = int(ctx.rng.integers(2**31))
-    data = _t4_cases(w, account, seed, 2, lambda build: ctx.memo(f"m2t4-{account}", build))
+    data = None
+    for k in range(len(ids)):  # the drawn account, or the next one that has options to plan
+        account = ids[(first + k) % len(ids)]
+        try:
+            data = _t4_cases(w, account, seed, 2, lambda b, a=account: ctx.memo(f"m2t4-{a}", b))
+            break
+        except ValueError:
+            continue
+    if data is None:
+        raise ValueError("M2-T4: no key account of this world has promotion options to plan")
     menu, (b1, b2) = data["menu"], data["briefs"]
     return [
         _t4_case(w, menu, b1, "fresh", "a key account's next 13 weeks", ""),
