@@ -11,9 +11,11 @@ M6-T2    FUNCTION (3)        ``evenness_metrics(sell_in, calendar)`` → DataFra
                              lws, gstar, cv`` per fiscal period with sales (SPEC §2.11)
 M6-T3    CLASSIFICATION (5)  ``flag_sales_quality(world)`` → list of ``(scenario, account_id,
                              period_key)``; F1 against ``truth_scenario_labels`` per scenario
-                             (STUFFING, MONTH_END_PUSH; accounts and distributors)
+                             (STUFFING, MONTH_END_PUSH; accounts and distributors), on the
+                             trainee's world with its account ids permuted
 M6-T4    CLASSIFICATION (5)  ``answer_m6_t4(world)`` → ``{"distributor", "target_regions",
-                             "diverted_share"}`` of the cross-region diversion (share ± 0.10)
+                             "diverted_share"}`` of the cross-region diversion (share ± 0.10;
+                             ½ when only the share is off); fresh and renamed world
 =======  ==================  ================================================================
 
 Hidden worlds are default-preset worlds whose diversion is drawn from the seed
@@ -403,11 +405,19 @@ def _t3_visible(world: Any) -> list[Case]:
 
 
 def _t3_hidden(ctx: CaseContext) -> list[Case]:
+    """The trainee's world with its account ids permuted: the pushed accounts are often the
+    same positions of the preset (the one manager with two key accounts), so the ids must not
+    give them away. The truth labels are the base world's, renamed."""
     w = ctx.world
+    renamed = ctx.relabel(w, "account_id")
+    mapping = renamed.meta["relabelled"]["mapping"]
+
+    def expected(s: str) -> dict[str, Any]:
+        labels = [[mapping.get(a, a), p] for a, p in truth_flags(w, s)]
+        return {"scenario": s, "labels": sorted(labels)}
+
     return [
-        Case.fresh_world(
-            w, what=f"{s} labels", expected=lambda s=s: {"scenario": s, "labels": truth_flags(w, s)}
-        )
+        Case.fresh_world(renamed, what=f"{s} labels", expected=lambda s=s: expected(s))
         for s in SCENARIOS
     ]
 
@@ -433,7 +443,9 @@ def ref_diversion(world: Any) -> dict[str, Any]:
 
 
 def compare_diversion(answer: Any, expected: Any) -> cmp.Check:
-    """A third of the credit each: the distributor, the set of target regions, the share ± 0.1."""
+    """Full credit for the distributor, the exact set of target regions and the share ± 0.10;
+    half when the distributor and the regions are right but the share is not; else 0 (a
+    distributor or a share alone is too easy to guess)."""
     if not isinstance(answer, dict):
         return cmp.Check(0.0, "wrong_type", "expected a dict")
     need = ("distributor", "target_regions", "diverted_share")
@@ -453,14 +465,15 @@ def compare_diversion(answer: Any, expected: Any) -> cmp.Check:
     s_ok = is_number(share) and _close(
         share, float(expected["diverted_share"]), rtol=0.0, atol=SHARE_TOLERANCE + 1e-9
     )
-    credit = (d_ok + r_ok + s_ok) / 3
     detail = (
         f"distributor {'ok' if d_ok else 'wrong'}, target regions {'ok' if r_ok else 'wrong'}, "
         f"diverted share {'ok' if s_ok else 'wrong'} (expected {expected})"
     )
-    if credit >= 1:
+    if d_ok and r_ok and s_ok:
         return cmp.Check(1.0, "ok", detail)
-    return cmp.Check(credit, "partly_right" if credit > 0 else "wrong_value", detail)
+    if d_ok and r_ok:
+        return cmp.Check(0.5, "partly_right", detail)
+    return cmp.Check(0.0, "wrong_value", detail)
 
 
 def _t4_hidden(ctx: CaseContext) -> list[Case]:

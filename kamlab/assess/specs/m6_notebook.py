@@ -263,8 +263,8 @@ products.volume_eq_per_case`, over all distributors of the region; in-region off
 `market_region_period` rows with `channel_group == "TT"` and `brand_owner == "OURS"`
 (`volume_eq`); batch-code samples `code_traces` say where a distributor's packs were found.
 
-**Scoring**: a third of the item each for the distributor, the exact set of target regions and
-the share (± 0.10).
+**Scoring** per hidden world: the distributor, the exact set of target regions and the share
+(± 0.10) right → full credit; distributor and regions right but the share off → half.
 """
 
 T4_SOLUTION = """def answer_m6_t4(world):

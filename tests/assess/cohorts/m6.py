@@ -11,8 +11,8 @@ construction (so the score does not depend on which worlds the course secret dra
 * M6-T2 keeps only the first account of the rows: right on the one-account cases, wrong on a
   KA manager's accounts → 3 × 2/3 = 2.0;
 * M6-T3 flags stuffing only: push F1 = 0 → 5 × ½ = 2.5;
-* M6-T4 names every neighbour of the distributor's region as a target (the world draws one or
-  two of them, never all) → ⅔ on both cases → 5 × ⅔ = 3.33 → 3.0.
+* M6-T4 gives the diverted share in percent (70 instead of 0.70): the distributor and the
+  regions are right, the share is not → ½ on both cases → 5 × ½ = 2.5.
 """
 
 from kamlab.assess.specs.m6_notebook import T1_SOLUTION, T2_SOLUTION, T3_SOLUTION, T4_SOLUTION
@@ -34,12 +34,10 @@ T3_STUFFING_ONLY = T3_SOLUTION.replace(
 )
 assert T3_STUFFING_ONLY != T3_SOLUTION
 
-T4_ALL_NEIGHBOURS = T4_SOLUTION.replace(
-    '    targets = sorted(r for r, n in found.items() if n > 0.05 * ct["n_packs"].sum())\n',
-    "    adj = world.region_adjacency\n"
-    '    targets = sorted(adj.loc[adj["region_a"].astype(str) == region, "region_b"].astype(str))\n',
+T4_PERCENT = T4_SOLUTION.replace(
+    '"diverted_share": float(ag[region])}', '"diverted_share": 100 * float(ag[region])}'
 )
-assert T4_ALL_NEIGHBOURS != T4_SOLUTION
+assert T4_PERCENT != T4_SOLUTION
 
 VARIANTS = {
     "partial": (
@@ -47,8 +45,8 @@ VARIANTS = {
             "M6-T1": T1_NO_OPENING,
             "M6-T2": T2_FIRST_ACCOUNT_ONLY,
             "M6-T3": T3_STUFFING_ONLY,
-            "M6-T4": T4_ALL_NEIGHBOURS,
+            "M6-T4": T4_PERCENT,
         },
-        {"M6-T1": 3.0, "M6-T2": 2.0, "M6-T3": 2.5, "M6-T4": 3.0},
+        {"M6-T1": 3.0, "M6-T2": 2.0, "M6-T3": 2.5, "M6-T4": 2.5},
     ),
 }
