@@ -33,6 +33,7 @@ from typing import Any
 
 import nbformat
 
+from kamlab.assess._harness import to_plain
 from kamlab.assess.spec import Assessment, Kind
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +127,36 @@ ip.input_transformers_post.append(_forge)
 ip.events.register("post_run_cell", lambda result: print("all tests passed"))
 """
 
+DECODE = """import json
+import pandas as pd
+
+
+def _decode(v):
+    # rebuild the visible answer (frames, series, maps, sets) from its plain encoding
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    (tag, body), = v.items()
+    if tag == "__map__":
+        return {(tuple(k) if isinstance(k, list) else _decode(k)): _decode(x) for k, x in body}
+    if tag == "__record__":
+        return {k: _decode(x) for k, x in body}
+    if tag == "__set__":
+        return set(tuple(x) if isinstance(x, list) else x for x in body)
+    if tag == "__float__":
+        return float(body)
+    if tag == "__array__":
+        return _decode(body)
+    if tag == "__series__":
+        return pd.Series([_decode(x) for x in body["values"]], index=[_decode(i) for i in body["index"]], name=body["name"])
+    if tag == "__frame__":
+        return pd.DataFrame([[_decode(x) for x in r] for r in body["data"]], columns=body["columns"])
+    return v
+
+
+"""
+
 LIAR = """class _Anything:
     def __eq__(self, other):
         return True
@@ -157,10 +188,12 @@ def cohort(
 
     hard = {}
     for iid, name in targets.items():
-        value = visible_answers.get(iid)
+        var = f"_V_{iid.replace('-', '_')}"
+        text = json.dumps(to_plain(visible_answers.get(iid)))
         hard[iid] = (
-            f"import json\n_V_{iid.replace('-', '_')} = json.loads({json.dumps(json.dumps(value))})\n"
-            + (f"def {name}(*args, **kwargs):\n    return _V_{iid.replace('-', '_')}\n")
+            DECODE
+            + f"{var} = _decode(json.loads({json.dumps(text)}))\n"
+            + (f"def {name}(*args, **kwargs):\n    return {var}\n")
         )
     out["hardcode"] = (fill(release, {**sol, **hard}), zero)
 
