@@ -189,7 +189,9 @@ def ref_levels(
     out = lv[["person_id", "competency_id", "level"]].copy()
     out["person_id"] = out["person_id"].astype(str)
     out["competency_id"] = out["competency_id"].astype(str)
-    out["level"] = [None if pd.isna(v) else int(v) for v in out["level"]]
+    out["level"] = pd.Series(
+        [None if pd.isna(v) else int(v) for v in out["level"]], index=out.index, dtype=object
+    )
     return out.reset_index(drop=True)
 
 
@@ -384,12 +386,16 @@ def ref_gap_table(world: Any) -> pd.DataFrame:
     _, scores, levels = _levels(world)
     rep = cap.gap_report(person, levels, scores)
     s = rep.summary
+
+    def ints(col: str) -> pd.Series:
+        return pd.Series([None if pd.isna(v) else int(v) for v in s[col]], dtype=object)
+
     return pd.DataFrame(
         {
-            "competency_id": s["competency_id"].astype(str),
-            "target": [None if pd.isna(v) else int(v) for v in s["target_capped"]],
-            "level": [None if pd.isna(v) else int(v) for v in s["level"]],
-            "gap": [None if pd.isna(v) else int(v) for v in s["gap"]],
+            "competency_id": s["competency_id"].astype(str).to_numpy(),
+            "target": ints("target_capped"),
+            "level": ints("level"),
+            "gap": ints("gap"),
             "failed_items": [sorted(x for x in str(v).split(", ") if x) for v in s["failed_items"]],
         }
     )
