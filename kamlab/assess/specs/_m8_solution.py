@@ -226,14 +226,21 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
                  "feature"],
     )  # fmt: skip
 
-    # 4 terms: hold the agreement (no new money for the customer, no cut of what it is paid)
+    # 4 terms: hold the agreement, except when its fixed money alone leaves the trade rate over
+    #   the cap: then ask the customer to turn a fifth of the unconditional rebate (paid for
+    #   nothing) into performance-linked money (the most a customer accepts in one step)
     keep = ["on_invoice_discount_pct", "unconditional_rebate_pct", "logistics_allowance_pct",
             "payment_terms_days", "case_fill_kpi", "otif_kpi", "otif_penalty_pct"]  # fmt: skip
-    terms_row = pd.DataFrame([{c: float(terms[c]) for c in keep}])
+    proposal = {c: float(terms[c]) for c in keep}
+    over = rates + tier_rate + (fees + spent) / gs_plan - (cap - 0.01)
+    if over > 0:
+        proposal["unconditional_rebate_pct"] *= 0.8
+    terms_row = pd.DataFrame([proposal])
     # 5 shipments: to the customer's target cover (no loading); when the quarter still falls
     #   short of +5 % NR, rebuild cover to the middle of the hyper channel's band (2-4 weeks)
     woc = max(float(acc["target_woc"]), 3.0) if short_of_nr else float(acc["target_woc"])
     shipments = pd.DataFrame({"target_woc": [woc]})
+    rates += proposal["unconditional_rebate_pct"] - float(terms["unconditional_rebate_pct"])
     committed = (rates + tier_rate) * gs_plan + fees + spent
     trade_budget = max(cap * gs_plan, committed)
     budget = pd.DataFrame({"trade_budget_rmb": [trade_budget]})
@@ -255,7 +262,7 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
     )
     alloc = {
         "ON_INVOICE": float(terms["on_invoice_discount_pct"]) * gs_plan,
-        "REBATES": (float(terms["unconditional_rebate_pct"]) + tier_rate) * gs_plan,
+        "REBATES": (proposal["unconditional_rebate_pct"] + tier_rate) * gs_plan,
         "LISTING_AND_FEES": (float(terms["logistics_allowance_pct"])
                              + float(terms["ec_platform_fee_pct"])) * gs_plan + fees,
         "PROMOTION_FUNDING": spent,

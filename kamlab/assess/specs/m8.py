@@ -297,10 +297,14 @@ def diagnosis_f1(
     pairs = _pairs(answer)
     if pairs is None:
         raise TypeError("not a diagnosis table")
-    truth = {f: set(ids) for f, ids in expected["flags"].items()}
+    # a component without any evidence in this world (say, no loss-making promotion) is not
+    # part of the case: naming it is neither rewarded nor penalised
+    truth = {f: set(ids) for f, ids in expected["flags"].items() if ids}
     negatives = {f: set(ids) for f, ids in expected.get("negatives", {}).items()}
     ignored = {f: set(ids) for f, ids in expected.get("ignored", {}).items()}
-    ignore_flags = set(expected.get("ignore_flags", []))
+    ignore_flags = set(expected.get("ignore_flags", [])) | {
+        f for f, ids in expected["flags"].items() if not ids
+    }
     pred: dict[str, set[str]] = {}
     for flag, ev in pairs:
         kind = _kind(ev)
@@ -313,7 +317,7 @@ def diagnosis_f1(
     per_flag = {}
     for flag, ids in truth.items():
         a = pred.get(flag, set())
-        per_flag[flag] = 2 * len(a & ids) / (len(a) + len(ids)) if a and ids else 0.0
+        per_flag[flag] = 2 * len(a & ids) / (len(a) + len(ids)) if a else 0.0
     false_flags = sorted(f for f in pred if f not in truth and f not in ignore_flags)
     n = len(truth) + len(false_flags)
     del negatives  # a named ROI >= 1 promotion is simply a false positive of its flag
@@ -396,11 +400,10 @@ def _submission(answer: Any, account_id: str, required: tuple[str, ...]) -> Any:
     missing = [t for t in required if t not in keys]
     unknown = [k for k in answer if k not in SUBMISSION_TABLES]
     if missing or unknown:
-        return cmp.Check(
-            0.0,
-            "wrong_keys",
-            f"missing tables {missing}; unknown tables {[str(k) for k in unknown]}",
-        )
+        parts = [f"missing tables: {', '.join(missing)}"] if missing else []
+        if unknown:
+            parts.append(f"unknown tables: {', '.join(map(str, unknown))}")
+        return cmp.Check(0.0, "wrong_keys", "; ".join(parts))
     tables = {}
     for name, v in answer.items():
         if isinstance(v, pd.DataFrame):
