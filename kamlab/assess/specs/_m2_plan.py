@@ -244,24 +244,38 @@ def canonical(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[order].reset_index(drop=True)
 
 
+_REPLAYS: dict[tuple[str, str, str], dict[str, float]] = {}
+_MAX_REPLAYS = 256
+
+
 def replay(world: Any, account_id: str, promotions: pd.DataFrame) -> dict[str, float]:
     """``simulate_plan`` of the account's next 13 weeks with exactly these promotions.
 
     Returns ``nr`` (RMB), ``spend`` (total trade spend, RMB), ``short`` (supply-short cases) and
     ``ordered`` (cases). Raises ``ValueError`` for an invalid plan (simulate_plan's message).
+    Replays are deterministic, so the last few hundred are kept in this process (a case's
+    instance and the judge of a plan the instance already replayed cost nothing).
     """
     from kamlab.analysis.m2_planner import PLAN_SEED
     from kamlab.sim import simulate_plan
 
-    plan = {"promotions": canonical(plan_frame(promotions))}
-    k = simulate_plan(world, account_id, plan, seed=PLAN_SEED).kpis
+    table = canonical(plan_frame(promotions))
+    key = (world_token(world), account_id, table.to_csv(index=False))
+    hit = _REPLAYS.get(key)
+    if hit is not None:
+        return dict(hit)
+    k = simulate_plan(world, account_id, {"promotions": table}, seed=PLAN_SEED).kpis
     short = k.get("supply_short_cases", k.get("capacity_short_cases", 0.0))
-    return {
+    out = {
         "nr": float(k["nr"]),
         "spend": float(k["tts"]),
         "short": float(short),
         "ordered": float(k["cases_ordered"]),
     }
+    _REPLAYS[key] = out
+    while len(_REPLAYS) > _MAX_REPLAYS:
+        _REPLAYS.pop(next(iter(_REPLAYS)))
+    return dict(out)
 
 
 # ------------------------------------------------------------------------------------------
