@@ -227,20 +227,24 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
 
     # 4 terms: hold the agreement, except when its fixed money alone leaves the trade rate over
-    #   the cap: then ask the customer to turn a fifth of the unconditional rebate (paid for
-    #   nothing) into performance-linked money (the most a customer accepts in one step)
+    #   the cap: then ask the customer to give back what is over (the unconditional rebate first:
+    #   it pays for nothing; at most a fifth of each term, the most a customer accepts)
     keep = ["on_invoice_discount_pct", "unconditional_rebate_pct", "logistics_allowance_pct",
             "payment_terms_days", "case_fill_kpi", "otif_kpi", "otif_penalty_pct"]  # fmt: skip
     proposal = {c: float(terms[c]) for c in keep}
     over = rates + tier_rate + (fees + spent) / gs_plan - (cap - 0.01)
-    if over > 0:
-        proposal["unconditional_rebate_pct"] *= 0.8
+    for term in ("unconditional_rebate_pct", "on_invoice_discount_pct"):
+        if over > 0:
+            cut = min(over + 0.01, 0.2 * proposal[term])  # one more point for safety
+            proposal[term] -= cut
+            over -= cut
     terms_row = pd.DataFrame([proposal])
     # 5 shipments: to the customer's target cover (no loading); when the quarter still falls
     #   short of +5 % NR, rebuild cover to the middle of the hyper channel's band (2-4 weeks)
     woc = max(float(acc["target_woc"]), 3.0) if short_of_nr else float(acc["target_woc"])
     shipments = pd.DataFrame({"target_woc": [woc]})
-    rates += proposal["unconditional_rebate_pct"] - float(terms["unconditional_rebate_pct"])
+    rates -= sum(float(terms[c]) - proposal[c] for c in ("unconditional_rebate_pct",
+                                                        "on_invoice_discount_pct"))  # fmt: skip
     committed = (rates + tier_rate) * gs_plan + fees + spent
     trade_budget = max(cap * gs_plan, committed)
     budget = pd.DataFrame({"trade_budget_rmb": [trade_budget]})
@@ -261,7 +265,7 @@ def turnaround_plan(world, account_id: str) -> dict[str, pd.DataFrame]:
         ]
     )
     alloc = {
-        "ON_INVOICE": float(terms["on_invoice_discount_pct"]) * gs_plan,
+        "ON_INVOICE": proposal["on_invoice_discount_pct"] * gs_plan,
         "REBATES": (proposal["unconditional_rebate_pct"] + tier_rate) * gs_plan,
         "LISTING_AND_FEES": (float(terms["logistics_allowance_pct"])
                              + float(terms["ec_platform_fee_pct"])) * gs_plan + fees,
