@@ -199,6 +199,13 @@ def usable(facts: dict[str, float]) -> bool:
     )
 
 
+def _sig(x: float, digits: int = 3) -> float:
+    """``x`` rounded to ``digits`` significant digits (a parameter a person would write)."""
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    return float(np.round(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
+
+
 def make_actions(
     facts: dict[str, float], rng: np.random.Generator, ids: list[str]
 ) -> list[dict[str, Any]]:
@@ -216,15 +223,15 @@ def make_actions(
         f = scale * ratio[perm[i]]  # target impact as a share of NR
         a: dict[str, Any] = {"id": ids[i], "type": t}
         if t == "SERVICE":
-            a["recover"] = float(np.round(f / h["SERVICE"], 3))
+            a["recover"] = _sig(f / h["SERVICE"])
         elif t == "AVAILABILITY":
-            a["oos_cut"] = float(np.round(f / h["AVAILABILITY"], 3))
+            a["oos_cut"] = _sig(f / h["AVAILABILITY"])
         elif t == "DISTRIBUTION":
-            a["tdp_points"] = float(np.round(f * facts["tdp"], 4))
+            a["tdp_points"] = _sig(f * facts["tdp"])
         elif t == "SHARE":
-            a["share_points"] = float(np.round(f * facts["share"], 5))
+            a["share_points"] = _sig(f * facts["share"])
         else:
-            a["increase"] = float(np.round((1.0 + f) ** (1.0 / (1.0 + elasticity)) - 1.0, 4))
+            a["increase"] = _sig((1.0 + f) ** (1.0 / (1.0 + elasticity)) - 1.0)
             a["elasticity"] = elasticity
         out.append(a)
     order = rng.permutation(len(out))  # the list order says nothing about the answer

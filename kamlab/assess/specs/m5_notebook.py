@@ -222,8 +222,10 @@ T3_SOLUTION = """def value_creating_promos(world):
                  + tier1.get((r.account_id, fy), 0.0))
         price = prod.at[r.sku_id, "list_price_case"] * acc.at[r.account_id, "price_factor"]
         margin = price * (1 - rates) - prod.at[r.sku_id, "cogs_case"]
-        res = promo_roi(a[window], float(np.median(a[weeks])), [s <= w <= e for w in window],
-                        0.0, float(spend.get(r.promo_id, 0.0)), margin)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero baseline or spend
+            res = promo_roi(a[window], float(np.median(a[weeks])),
+                            [s <= w <= e for w in window], 0.0,
+                            float(spend.get(r.promo_id, 0.0)), margin)
         if res["roi"] >= 1:
             winners.append(r.promo_id)
     return winners"""
