@@ -203,7 +203,7 @@ def _sig(x: float, digits: int = 3) -> float:
     """``x`` rounded to ``digits`` significant digits (a parameter a person would write)."""
     if x == 0 or not math.isfinite(x):
         return float(x)
-    return float(np.round(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
+    return float(np.round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
 def make_actions(
