@@ -227,6 +227,11 @@ def test_invalid_or_incomplete_plans_score_nothing(capstone: tuple) -> None:
     bad = m8.compare_constraints(normalise(late), expected)
     assert (bad.credit, bad.reason) == (0.0, "wrong_shape")
     sub = sol.capstone_submission(w, acc)
-    sub["actions"] = sub["actions"].iloc[0:0]
+    # M8-T2 judges the plan tables only; M8-T3 the whole submission
+    typo = dict(sub)
+    typo["actions"] = typo["actions"].assign(area="LOGISTICS")
+    assert m8.compare_constraints(normalise(typo), expected).credit == 1.0
+    assert m8.compare_composite(normalise(typo), expected).reason == "wrong_shape"
+    sub["actions"] = {"area": [], "action": []}  # an empty table given as a dict of columns
     assert m8.compare_composite(normalise(sub), expected).credit == 0.0
     assert m8.compare_composite(normalise(plan), expected).reason == "wrong_keys"  # no diagnosis

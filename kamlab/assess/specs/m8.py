@@ -92,6 +92,7 @@ SUBMISSION_REQUIRED = (
     "budget_allocation",
     "actions",
 )
+_SUBMISSION_TABLES = (*SUBMISSION_REQUIRED,)
 #: Terms paid to the customer (rates of GS, fees): a plan may cut each by at most this share.
 MAX_TERM_CUT = 0.20
 _PAID_TERMS = (
@@ -489,12 +490,18 @@ def ref_plan(world: Any, account_id: str) -> dict[str, Any]:
     return dict(_REF_MEMO[key])
 
 
-def _evaluate(answer: Any, expected: dict[str, Any], required: tuple[str, ...]) -> Any:
-    """Validate and replay an answer: a PlanEvaluation, or a failing Check."""
+def _evaluate(
+    answer: Any, expected: dict[str, Any], required: tuple[str, ...], *, only: tuple[str, ...] = ()
+) -> Any:
+    """Validate and replay an answer: ``(submission, PlanEvaluation)``, or a failing Check.
+
+    ``only``: validate just these tables (M8-T2 judges the plan, whatever else it carries)."""
     from kamlab.analysis.m8_plan import check_submission
 
     world = _world_of(expected["world"])
     acc = expected["account_id"]
+    if only and isinstance(answer, dict):
+        answer = {k: v for k, v in answer.items() if k in only or k not in _SUBMISSION_TABLES}
     sub = _submission(answer, acc, required)
     if isinstance(sub, cmp.Check):
         return sub
@@ -504,16 +511,17 @@ def _evaluate(answer: Any, expected: dict[str, Any], required: tuple[str, ...]) 
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         return cmp.Check(0.0, "wrong_shape", " ".join(problems[:3]) + more)
     try:
-        return replay_plan(world, acc, sub, int(expected["replay_seed"]))
+        return sub, replay_plan(world, acc, sub, int(expected["replay_seed"]))
     except ValueError as exc:
         return cmp.Check(0.0, "wrong_shape", f"simulate_plan refused the plan: {str(exc)[:240]}")
 
 
 def compare_constraints(answer: Any, expected: Any) -> cmp.Check:
     """M8-T2: the share of the scored constraints the replayed plan meets."""
-    ev = _evaluate(answer, expected, PLAN_REQUIRED)
-    if isinstance(ev, cmp.Check):
-        return ev
+    got = _evaluate(answer, expected, PLAN_REQUIRED, only=PLAN_REQUIRED)
+    if isinstance(got, cmp.Check):
+        return got
+    _sub, ev = got
     cons = ev.constraints.set_index("constraint")
     scored = [c for c, ok in expected["scored"].items() if ok] or list(cons.index)
     passed = [c for c in scored if bool(cons.at[c, "passed"])]
@@ -537,11 +545,12 @@ def compare_constraints(answer: Any, expected: Any) -> cmp.Check:
 def compare_composite(answer: Any, expected: Any) -> cmp.Check:
     """M8-T3: a complete, valid submission whose replayed composite reaches the threshold
     (credit 1), or comes within 0.05 of it (½)."""
-    ev = _evaluate(answer, expected, SUBMISSION_REQUIRED)
-    if isinstance(ev, cmp.Check):
-        return ev
+    got = _evaluate(answer, expected, SUBMISSION_REQUIRED)
+    if isinstance(got, cmp.Check):
+        return got
+    sub, ev = got
     for name in ("diagnosis", "jbp_targets", "budget_allocation", "actions"):
-        if len(answer[name]) == 0:
+        if len(sub.tables[name]) == 0:
             return cmp.Check(0.0, "wrong_shape", f"the {name} table is empty")
     thr = float(expected["threshold"])
     comp = float(ev.composite)
