@@ -124,9 +124,13 @@ constraints** (SPEC §4, `kamlab.analysis.m8_constraints`):
 | `lws` | last-week share of sell-in of every fiscal period ≤ 0.35（月底冲量） |
 | `capacity` | cases ordered but not supplied ≤ 10 % of cases ordered（产能可行） |
 
+The plan weeks fall in three fiscal periods: P1 = weeks `T … T+3`, P2 = `T+4 … T+7`,
+P3 = `T+8 … T+12`; the Spring Festival falls around week `T+4`. The replay's random draws
+(demand noise, deliveries) come from a seed the grader keeps for your world.
+
 **Points per constraint**: 10 × (constraints met ÷ constraints scored), rounded down to 0.5. A
-constraint that the reference plan (this notebook's solution) cannot meet in your world is not
-scored — typically +5 % NR when last year's quarter was bought with a promotion blow-out.
+constraint that the grader's own reference plan cannot meet in your world is not scored —
+typically +5 % NR when last year's quarter was bought with a promotion blow-out.
 
 **The replay holds the customer to what it would accept**: promotion funding and fees follow the
 agreement's rules (`funding_per_case` and `fixed_fee_rmb` in your plan are ignored); a term paid to
