@@ -195,7 +195,12 @@ def _hidden_values(graded: Graded, aid: str, student: str) -> list[str]:
     vals: list[str] = []
 
     def walk(v):
-        if isinstance(v, float) and abs(v) >= 10:
+        # distinctive numbers only: ≥ 5 significant digits (19.0 or 100.0 could be anything)
+        if (
+            isinstance(v, float)
+            and abs(v) >= 10
+            and len(f"{abs(v):.6g}".replace(".", "").strip("0")) >= 5
+        ):
             vals.extend({f"{v:,.2f}", f"{v:.2f}", repr(v)})
         elif isinstance(v, dict):
             for x in v.values():
