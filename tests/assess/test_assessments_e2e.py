@@ -28,6 +28,12 @@ ASSESSMENTS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and any(p.gl
 if os.environ.get("KAMLAB_E2E_ASSESSMENTS"):  # e.g. "M1,M3" for a quicker local run
     ASSESSMENTS = [a for a in ASSESSMENTS if a in os.environ["KAMLAB_E2E_ASSESSMENTS"].split(",")]
 
+#: submissions that attack the sandbox rather than an item (their scores follow from the spec
+#: alone): graded for the first assessment always, for every one with KAMLAB_E2E_FULL=1
+MACHINERY = ("loop", "killtop", "flood", "tamper", "snoop", "hook")
+SPEC_LEVEL = ("correct", "blank", "hardcode", "delegate", "liar")
+FULL = set(ASSESSMENTS) if os.environ.get("KAMLAB_E2E_FULL") else set(ASSESSMENTS[:1])
+
 
 @dataclass
 class Graded:
@@ -83,6 +89,8 @@ def _grade_one(out: Graded, root: Path, engine, aid: str) -> None:
     vis = prepare(assessment, "x", None, shipped=engine.shipped, hidden=False)
     visible = {iid: p.cases[0].expected for iid, p in vis.items.items() if p.cases}
     for student, (nb, expected) in _generic.cohort(assessment, src, rel, root, visible).items():
+        if student in MACHINERY and aid not in FULL:
+            continue
         d = root / "submitted" / student / aid
         d.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, d / f"{assessment.notebook}.ipynb")
@@ -112,25 +120,13 @@ def test_release_has_no_solutions_or_hidden_tests(graded: Graded) -> None:
 def _cases() -> list[tuple[str, str]]:
     import _generic  # noqa: F401 - the student names are fixed by the generic cohort
 
-    names = [
-        "correct",
-        "blank",
-        "hardcode",
-        "delegate",
-        "liar",
-        "loop",
-        "killtop",
-        "flood",
-        "tamper",
-        "snoop",
-        "hook",
-    ]
+    names = {aid: [*SPEC_LEVEL, *(MACHINERY if aid in FULL else ())] for aid in ASSESSMENTS}
     extra = []
     for aid in ASSESSMENTS:
         f = Path(__file__).with_name("cohorts") / f"{aid.lower()}.py"
         if f.is_file():
             extra += [(aid, n) for n in re.findall(r'^    "(\w+)": \(', f.read_text(), flags=re.M)]
-    return [(aid, n) for aid in ASSESSMENTS for n in names] + extra
+    return [(aid, n) for aid in ASSESSMENTS for n in names[aid]] + extra
 
 
 @pytest.mark.parametrize(("aid", "student"), _cases())
@@ -152,7 +148,7 @@ def test_hostile_submissions_are_reported(graded: Graded) -> None:
     from kamlab.assess.nbgrader_ext import read_judgement
     from kamlab.assess.status import course_status
 
-    for aid in ASSESSMENTS:
+    for aid in sorted(FULL):
         graded.check(aid)
         rows = {r.student: r for r in course_status(graded.course, aid)}
         assert rows["tamper"].tampered, aid
@@ -229,9 +225,10 @@ def test_feedback_has_no_hidden_text_seeds_or_data(graded: Graded, feedback, aid
             assert not re.search(rf"\b{seed}\b", html)
         for value in _hidden_values(graded, aid, student):
             assert value not in html, f"hidden value {value} in {aid}/{student} feedback"
-    assert "source DENIED" not in feedback[(aid, "snoop")]
-    assert "Locked cells were changed" in feedback[(aid, "tamper")]
     assert "your code uses kamlab" in feedback[(aid, "delegate")]
+    if aid in FULL:
+        assert "source DENIED" not in feedback[(aid, "snoop")]
+        assert "Locked cells were changed" in feedback[(aid, "tamper")]
 
 
 def test_partial_feedback_names_the_kind_of_failed_check(graded: Graded, feedback) -> None:
