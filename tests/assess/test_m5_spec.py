@@ -4,7 +4,7 @@ budget optimum, and the source solutions judged in-process.
 
 The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m5.py``) is in
 ``test_assessments_e2e.py``. The reference solution's pass rate over many worlds is measured by
-``python -m kamlab.assess.specs._m5_baseline N`` (a report, not a test).
+``python -m kamlab.assess.specs._m5_measure N`` (a report, not a test).
 """
 
 from __future__ import annotations

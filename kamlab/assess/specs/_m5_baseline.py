@@ -27,8 +27,8 @@ scoring thresholds are ``1 − 0.15/K`` (full) and ``1 − 0.25/K`` (half). A cr
 clip at 0 when one series' error alone exceeds ``K/n`` of ``Λ`` — then the pooled WMAPE is
 above 0.25 anyway, so clipping never changes a score.
 
-``python -m kamlab.assess.specs._m5_baseline 300`` measures how often the notebook's
-reference solution passes over many worlds (the figure quoted in the rubric).
+``python -m kamlab.assess.specs._m5_measure 300`` measures how often the notebook's reference
+solution passes over many worlds (the figures quoted in the rubric).
 """
 
 from __future__ import annotations
@@ -233,48 +233,3 @@ def pooled_wmape(answers: list[Any], series: list[BaselineSeries]) -> float:
         err += float(np.abs(b[s.graded] - s.truth[s.graded]).sum())
         tot += float(s.truth[s.graded].sum())
     return err / tot
-
-
-def _measure(n_seeds: int, start: int = 0) -> None:  # pragma: no cover - a report
-    """Pass rate of the notebook's reference solution over ``n_seeds`` pairs of worlds."""
-    import time
-
-    from kamlab.assess.specs import m5
-    from kamlab.assess.specs.m5_notebook import T1_SOLUTION
-
-    ns: dict[str, Any] = {"np": np, "pd": pd}
-    exec(T1_SOLUTION, ns)
-    fn = ns["estimate_baseline"]
-    single, paired = [], []
-    t0 = time.perf_counter()
-    cache: dict[int, tuple[float, float, int]] = {}
-    for k in range(n_seeds):
-        w = m5.make_world("small", start + k)
-        ser = baseline_series(w)
-        answers = [fn(s.units, s.flags) for s in ser]
-        err = sum(
-            float(np.abs(np.asarray(a, float)[s.graded] - s.truth[s.graded]).sum())
-            for a, s in zip(answers, ser, strict=True)
-        )
-        tot = sum(float(s.truth[s.graded].sum()) for s in ser)
-        cache[k] = (err, tot, int(sum(s.graded.sum() for s in ser)))
-        single.append(err / tot)
-    for k in range(0, n_seeds - 1, 2):
-        e = cache[k][0] + cache[k + 1][0]
-        t = cache[k][1] + cache[k + 1][1]
-        paired.append(e / t)
-    s, p = np.array(single), np.array(paired)
-    print(f"{n_seeds} worlds in {time.perf_counter() - t0:.0f} s")
-    for name, v in (("one world", s), ("two worlds pooled", p)):
-        print(
-            f"{name:18s} n={v.size:4d} mean {v.mean():.4f} p95 {np.percentile(v, 95):.4f} "
-            f"p99 {np.percentile(v, 99):.4f} max {v.max():.4f} "
-            f"full {np.mean(v <= FULL_WMAPE):.4f} half+ {np.mean(v <= HALF_WMAPE):.4f}"
-        )
-    print("graded weeks per world: min", min(c[2] for c in cache.values()))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    _measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100)

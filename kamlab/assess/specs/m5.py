@@ -20,7 +20,7 @@ Hidden worlds are **clean** small worlds (``scenarios="none"``, :func:`make_worl
 promotion evaluation, and the scenario knobs (promotion overspend, stuffing, a competitor push
 at the capstone account) move the expected baseline in ways one series cannot show.
 
-Design notes (measured, see ``python -m kamlab.assess.specs._m5_baseline``):
+Design notes (measured, see ``python -m kamlab.assess.specs._m5_measure``):
 
 - **M5-T1**: the judge pools the absolute errors of all graded promo weeks of the trainee's
   world (:mod:`kamlab.assess.specs._m5_baseline`); the notebook's reference solution scores a
@@ -55,6 +55,7 @@ __all__ = [
     "MT_CHANNELS",
     "PROMO_KEYS",
     "allocation_value",
+    "macro_f1",
     "make_world",
     "optimal_bounded",
     "ref_value_creating",
@@ -408,6 +409,16 @@ def _f1(a: set[str], e: set[str]) -> float:
     return 1.0 if den == 0 else 2 * tp / den
 
 
+def macro_f1(said: set[str], scored: set[str], positives: set[str]) -> float:
+    """Mean of the F1 of "ROI ≥ 1" (``said``) and of "ROI < 1" over the ``scored`` promotions.
+
+    >>> round(macro_f1({"P1"}, {"P1", "P2", "P3", "P4"}, {"P1", "P2"}), 3)
+    0.733
+    """
+    said = said & scored
+    return (_f1(said, positives) + _f1(scored - said, scored - positives)) / 2
+
+
 def compare_macro_f1(answer: Any, expected: Any) -> cmp.Check:
     """Macro-F1 over the scored promotions: mean F1 of "ROI ≥ 1" and "ROI < 1"."""
     if isinstance(answer, pd.Series):
@@ -417,7 +428,7 @@ def compare_macro_f1(answer: Any, expected: Any) -> cmp.Check:
     scored = set(expected["scored"])
     pos = set(expected["positives"])
     said = {x.strip().upper() for x in answer} & scored
-    macro = (_f1(said, pos) + _f1(scored - said, scored - pos)) / 2
+    macro = macro_f1(said, scored, pos)
     detail = (
         f"macro-F1 = {macro:.3f} on {len(scored)} scored promotions "
         f"({len(said & pos)} of {len(pos)} value-creating ones found, "
