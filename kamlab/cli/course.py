@@ -166,6 +166,22 @@ def grade(
     for o in report.outcomes:
         if not o.ok:
             typer.echo(t("assess.grade_failed_one", student=o.student, reason=o.reason), err=True)
+    _record_history(course)
+
+
+def _record_history(course) -> None:
+    """Append this grading's results to the score history the apps read (never fails grading)."""
+    from kamlab.capability.sources import record_grading_run
+
+    try:
+        run = record_grading_run(course)
+    except (ValueError, OSError) as exc:
+        typer.echo(t("assess.history_failed", reason=exc), err=True)
+        return
+    if run.run_id is None:
+        typer.echo(t("assess.history_unchanged"))
+    else:
+        typer.echo(t("assess.history_recorded", n=run.n_results, run_id=run.run_id))
 
 
 @app.command("feedback")

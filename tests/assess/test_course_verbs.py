@@ -149,6 +149,14 @@ def test_cli_verbs_run(toy, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "Graded 1 submission(s) of T0" in result.stdout
     assert "Sandbox isolation" in result.stdout
+    # the grading is appended to the score history the team-gaps and cohort apps read
+    from kamlab.capability.sources import read_history
+
+    assert "new result(s) in the score history" in result.stdout
+    history = read_history(toy.course.db_url)
+    latest = history[history["run_id"] == history["run_id"].max()]
+    assert "correct" in set(latest["person_id"])
+    assert set(latest["assignment"]) == {"T0"}
     result = runner.invoke(
         app,
         [
