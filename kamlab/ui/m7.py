@@ -260,21 +260,17 @@ class CapabilityHeatmap(Panel):
 
     def build(self) -> None:
         self.ctx = capability_context(self.world)
-        self.control(
-            "team",
-            W.Dropdown(
-                options=[(t("common.all"), ALL), *[(x, x) for x in self.ctx.teams]], value=ALL
-            ),
-            "common.team",
-        )
-        self.control(
-            "role",
-            W.Dropdown(
-                options=[(t("common.all"), ALL), *[(_role(x), x) for x in self.ctx.roles]],
-                value=ALL,
-            ),
-            "common.role",
-        )
+        ctx = self.ctx
+
+        def teams() -> list[tuple[str, str]]:
+            return [(t("common.all"), ALL), *[(x, x) for x in ctx.teams]]
+
+        def roles() -> list[tuple[str, str]]:
+            return [(t("common.all"), ALL), *[(_role(x), x) for x in ctx.roles]]
+
+        self.control("team", W.Dropdown(options=teams(), value=ALL), "common.team")
+        self.control("role", W.Dropdown(options=roles(), value=ALL), "common.role")
+        self.option_labels.update(team=teams, role=roles)
         self.table = W.HTML()
         self.notes = W.HTML()
         self.fig = charts.figure(height=280)

@@ -207,3 +207,15 @@ def test_language_and_money_switch(world, cls) -> None:
             assert p.fig.data[0].y[0] == pytest.approx(p.result.weekly["nr_base"].iloc[0] / 1e4)
         finally:
             p._money.value = "yuan"
+
+
+def test_heatmap_filters_follow_the_language_switch(world) -> None:
+    p = CapabilityHeatmap(world=world, team=ALL)
+    try:
+        p._lang.value = "zh"
+        assert p.controls["team"].options[0] == (i18n.t("common.all"), ALL)
+        assert p.controls["team"].options[0][0] != "All"
+        assert p.controls["role"].options[0][0] == i18n.t("common.all")
+        assert p.controls["team"].value == ALL
+    finally:
+        i18n.set_language("en")
