@@ -531,7 +531,6 @@ def _plan_rows(
         return rows.reset_index(drop=True)[cols] if len(rows) else pd.DataFrame(columns=cols)
     if len(pr) == 0:
         return pd.DataFrame(columns=cols)
-    rng = stage_rng(st.cfg.seed, "PLAN_REPLAY", 0, a)
     sku_ids = m.sku_ids.tolist()
 
     def text(col: str, default: str) -> np.ndarray:
@@ -573,11 +572,17 @@ def _plan_rows(
         if "funding_per_case" in pr.columns
         else np.full(len(pr), np.nan)
     )
-    u = rng.random((len(pr), 2))
+    s_idx = [sku_ids.index(str(x)) for x in pr["sku_id"]]
+    # a row's retailer response is keyed by its content (SKU, first week), not its position,
+    # so re-ordering a plan's rows never changes its replay
+    u = np.array(
+        [stage_rng(st.cfg.seed, "PLAN_REPLAY", 0, a, si, int(w0)).random(2)
+         for si, w0 in zip(s_idx, start, strict=True)]
+    ).reshape(len(pr), 2)  # fmt: skip
     rows = pd.DataFrame(
         {
             "a": a,
-            "s": [sku_ids.index(str(x)) for x in pr["sku_id"]],
+            "s": s_idx,
             "start": start,
             "end": end,
             "mechanic": mech,

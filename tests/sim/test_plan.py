@@ -39,6 +39,16 @@ def test_same_inputs_same_output_and_seed_matters(small_clean: World) -> None:
     assert not r1.weekly.sell_out_units.equals(r3.weekly.sell_out_units)
 
 
+def test_the_order_of_a_plans_rows_does_not_matter(small_clean: World) -> None:
+    T = len(small_clean.calendar)
+    plan = _plan(T)
+    flipped = dict(plan, promotions=plan["promotions"].iloc[::-1].reset_index(drop=True))
+    r1 = simulate_plan(small_clean, "ACC001", plan, seed=7)
+    r2 = simulate_plan(small_clean, "ACC001", flipped, seed=7)
+    pd.testing.assert_frame_equal(r1.account_weekly, r2.account_weekly)
+    assert r1.kpis == r2.kpis
+
+
 def test_result_has_thirteen_weeks_and_a_consistent_pnl(small_clean: World) -> None:
     T = len(small_clean.calendar)
     r = simulate_plan(small_clean, "ACC001", _plan(T), seed=1)
