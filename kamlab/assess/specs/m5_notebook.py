@@ -69,7 +69,8 @@ world, pooled into one WMAPE = Σ |your baseline − expected| ÷ Σ expected. *
 WMAPE ≤ 0.15, half marks at ≤ 0.25.** Promo weeks near Spring Festival or on a calendar event,
 in a new SKU's launch ramp, or without 4 clean weeks around the promotion are not scored
 (their baseline needs more than one series). The practice check shows the WMAPE on two series of
-the shipped world.
+the shipped world. Your function runs on **every** series of the hidden world: one series where
+it raises an error or returns NaN costs the whole item, so make it safe on short or flat series.
 """
 
 T1_SOLUTION = """def estimate_baseline(series, promo_flags):
@@ -251,8 +252,8 @@ bounds. Hint: at the optimum every account whose spend is not at a bound has the
 **marginal return** `dIGP/dS = β × c × S^(β−1)` (SPEC §2.2, 2.3; the curriculum's budget
 reallocation panel).
 
-**Scoring** (per hidden case): a plan that breaks a bound or the budget (±1 RMB) gets at most
-a quarter of the case; a feasible plan gets full marks when its total IGP is ≥ 95 % of the
+**Scoring** (per hidden case): a plan that breaks a bound or the budget (±1 RMB) gets a third
+of the case (a sixth when it breaks both); a feasible plan gets full marks when its total IGP is ≥ 95 % of the
 optimum, half otherwise.
 """
 
