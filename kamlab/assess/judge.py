@@ -105,6 +105,8 @@ def judge_item(
     """
     item = prepared.item
     res = ItemResult(item.id, str(item.kind), prepared.points, 0.0, JUDGED)
+    if item.pooled:
+        res.notes.append("pooled")
     visible = [c for c in prepared.cases if c.kind == CaseKind.VISIBLE]
     hidden = [c for c in prepared.cases if c.kind != CaseKind.VISIBLE]
     if answers is None:

@@ -97,7 +97,11 @@ def _body(res: ItemResult, j: Judgement | None, lang: str | None) -> list[str]:
         if c.reason != "void":
             lines.append("  " + case_line(c, lang))
     hidden = [c for c in res.hidden if c.reason != "void"]
-    if hidden:
+    if hidden and "pooled" in res.notes:  # one pooled measure: say which parts failed outright
+        hidden = [c for c in hidden if c.credit <= 0]
+        for line in dict.fromkeys(case_line(c, lang) for c in hidden):
+            lines.append("    " + line)
+    elif hidden:
         passed = sum(1 for c in hidden if c.credit >= 1)
         lines.append("  " + t("assess.hidden_summary", lang=lang, passed=passed, n=len(hidden)))
         seen: set[str] = set()

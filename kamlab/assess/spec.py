@@ -202,7 +202,9 @@ class Item:
     ``compare`` → a comparator. ``scoring(points, credits)`` → the item's score.
     ``implementation``: the item asks for an implementation, so delegating to kamlab scores 0
     (default: FUNCTION items). ``points``/``level``: ``None`` reads them from the framework
-    (SPEC §5.4). ``timeout``: seconds per call of the trainee's function.
+    (SPEC §5.4). ``timeout``: seconds per call of the trainee's function. ``pooled``: the
+    hidden cases are parts of one pooled measure (e.g. one WMAPE over every series), so the
+    feedback explains that instead of counting passed checks, and lists only failed parts.
     """
 
     id: str
@@ -218,6 +220,7 @@ class Item:
     implementation: bool | None = None
     timeout: float = 10.0
     title: str = ""
+    pooled: bool = False
 
     @property
     def is_judged(self) -> bool:

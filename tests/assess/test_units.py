@@ -155,3 +155,19 @@ def test_relabel_changes_every_id_and_keeps_the_numbers() -> None:
     assert sorted(old.round(2)) == sorted(new.round(2))
     assert set(old.index) == set(new.index)
     assert all(old[a] != new[a] for a in old.index)
+
+
+def test_pooled_item_feedback_explains_the_pooling_and_lists_only_failed_parts() -> None:
+    from kamlab.assess.judge import CaseResult, ItemResult
+    from kamlab.assess.messages import item_feedback_text
+
+    parts = [CaseResult(f"h{i}", "fresh_world", f"ACC001 SKU00{i}", 0.97, "partly_right")
+             for i in range(3)]  # fmt: skip
+    parts.append(CaseResult("h3", "fresh_world", "ACC002 SKU004", 0.0, "raised"))
+    res = ItemResult("M5-T1", "function", 5.0, 5.0, "judged", hidden=parts, notes=["pooled"])
+    text = item_feedback_text(res, None, lang="en")
+    assert "pooled into one measure" in text
+    assert "hidden checks passed" not in text
+    assert "ACC002 SKU004" in text and "ACC001" not in text
+    plain = ItemResult("M5-T2", "function", 3.0, 2.0, "judged", hidden=parts)
+    assert "hidden checks passed: 0 of 4" in item_feedback_text(plain, None, lang="en")

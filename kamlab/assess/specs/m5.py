@@ -652,6 +652,7 @@ ASSESSMENT = Assessment(
             compare=compare_baseline,
             scoring=T1_SCORING,
             title="Promotion baseline: pooled WMAPE against the expected baseline",
+            pooled=True,
         ),
         Item(
             "M5-T2",
