@@ -76,27 +76,34 @@ def _under(path: str, parent: str) -> bool:
 def _setup_mounts(cfg: dict) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     hide = [os.path.realpath(p) for p in cfg.get("hide", []) if os.path.isdir(p)]
+    private = [
+        (os.path.realpath(p), int(size), mode)
+        for p, size, mode in cfg.get("tmpfs", [])
+        if os.path.isdir(p)
+    ]
+    covered = hide + [p for p, _, _ in private]
     expose = [os.path.realpath(p) for p in cfg.get("expose", []) if os.path.exists(p)]
-    # keep a handle on every kept path that lives under a hidden one, then hide, then bind
-    # the kept paths back through /proc/self/fd (the handle still names the real folder)
+    # keep a handle on every kept path that lives under a hidden or private folder (the
+    # Python install or the shipped world may live under /tmp or the repository), then cover
+    # those folders, then bind the kept paths back through /proc/self/fd (the handle still
+    # names the real folder)
     kept: list[tuple[int, str]] = []
     for path in expose:
-        if any(_under(path, h) for h in hide):
+        if any(_under(path, c) for c in covered):
             kept.append((os.open(path, os.O_PATH | os.O_DIRECTORY), path))
     for h in sorted(set(hide), key=len):
         if any(_under(h, other) and h != other for other in hide):
             continue  # already covered by an outer hidden path
         _mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    for fd, path in kept:
+    for path, size, mode in private:
+        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode={mode}")
+    for fd, path in sorted(kept, key=lambda k: len(k[1])):
         os.makedirs(path, mode=0o755, exist_ok=True)
         _bind(f"/proc/self/fd/{fd}", path)
         os.close(fd)
     for src, dst, readonly in cfg.get("binds", []):
         os.makedirs(dst, mode=0o755, exist_ok=True)
         _bind(src, dst, readonly=bool(readonly))
-    for path, size, mode in cfg.get("tmpfs", []):
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},mode={mode}")
 
 
 def _limits(cfg: dict) -> None:

@@ -118,3 +118,43 @@ def _uid(p: Path) -> int | None:
     except OSError:
         return None
     return None
+
+
+def test_kept_paths_under_tmp_stay_visible_behind_the_private_tmp(tmp_path: Path) -> None:
+    """A clone (and its virtual environment) under /tmp: the kernel's private /tmp must not
+    hide the Python install or the shipped world, and must hide everything else there."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("mount namespaces need root and unshare")
+    kept = tmp_path / "clone" / ".venv"
+    (kept / "lib").mkdir(parents=True)
+    (kept / "lib" / "lazy.py").write_text("X = 1\n")
+    (tmp_path / "secret.txt").write_text("top secret")
+    hidden = tmp_path / "clone" / "repo"
+    hidden.mkdir()
+    (hidden / "answers.txt").write_text("42")
+    cfg = {
+        "hide": [str(hidden)],
+        "tmpfs": [["/tmp", 8 * 1024 * 1024, "1777"]],
+        "expose": [str(kept)],
+    }
+    launcher = Path(__file__).resolve().parents[2] / "kamlab/assess/_launcher.py"
+    probe = (
+        f"import sys, json, os; sys.path.insert(0, {str(launcher.parent)!r}); import _launcher\n"
+        f"_launcher._setup_mounts(json.loads({json.dumps(cfg)!r}))\n"
+        f"print(json.dumps([os.path.exists({str(kept / 'lib' / 'lazy.py')!r}),\n"
+        f"  os.path.exists({str(tmp_path / 'secret.txt')!r}),\n"
+        f"  os.path.exists({str(hidden / 'answers.txt')!r})]))\n"
+    )
+    out = subprocess.run(
+        ["unshare", "--mount", "--", sys.executable, "-I", "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, False, False]
