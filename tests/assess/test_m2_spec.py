@@ -7,95 +7,18 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
+import _specs as specs
 import numpy as np
 import pandas as pd
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M2 = specs.Spec("m2", setup=specs.SETUP_WITH_ITERTOOLS)
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def small():
-    from kamlab.sim import SimConfig, simulate
-
-    return simulate(SimConfig.preset("small", seed=23))
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    import kamlab
-
-    return kamlab.load_world()
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's code cells run in one namespace (answer cells maybe replaced)."""
-    from kamlab.assess.specs.m2_notebook import build_notebook
-
-    ns: dict[str, Any] = {}
-    for cell in build_notebook().cells:
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        if cell.cell_type != "code" or cell.metadata["nbgrader"].get("grade"):
-            continue  # test cells: practice checks, not needed here
-        src = cell.source
-        item = gid[: -len("-answer")] if gid.endswith("-answer") else None
-        if replace and item in replace:
-            src = replace[item]
-        if gid == "setup":
-            src = "import itertools\nimport numpy as np\nimport pandas as pd\n"
-        exec(src, ns)
-    return ns
-
-
-def _judge(assessment: Any, ctx: CaseContext, ns: dict[str, Any]) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            elif callable(exp):
-                exp = exp()
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-    return scores
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("m2_cohort", REPO / "tests/assess/cohorts/m2.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-def test_committed_m2_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m2_notebook import build_notebook
-
-    path = REPO / "assessments/source/M2/M2_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m2_notebook assessments/source/M2/M2_assessment.ipynb"
+small = specs.simulated_fixture("small", "small", seed=23)
+shipped = specs.shipped_fixture()
 
 
 def test_points_and_levels_come_from_the_framework() -> None:
@@ -144,7 +67,7 @@ def test_t1_cutoff_edge_needs_the_guard() -> None:
     assert 0.5 - 1e-12 < t["score"].iloc[0] < 0.5  # exactly 0.5 on paper, just below in floats
     assert ref_segment(pd.DataFrame(table), weights, (0.5, 0.35))["ACC101"] == "A"
     ns: dict[str, Any] = {"pd": pd}
-    exec(_cohort().T1_NO_GUARD, ns)
+    exec(M2.cohort().T1_NO_GUARD, ns)
     assert ns["segment_accounts"](pd.DataFrame(table), weights, (0.5, 0.35))["ACC101"] == "B"
 
 
@@ -260,17 +183,5 @@ def test_t4_world_token_survives_save_and_load(small, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------
 # every item: the source solutions get full marks, the partial cohort its exact scores
-def _ctx(world: Any, shipped: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: shipped
-    )
-
-
 def test_source_solutions_and_partial_variant_in_process(small, shipped) -> None:
-    from kamlab.assess.specs.m2 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    assert _judge(ASSESSMENT, _ctx(small, shipped), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    got = _judge(ASSESSMENT, _ctx(small, shipped), _solutions(answers))
-    assert got == {**full, **expected}
+    M2.check_source_and_partial(small, shipped)

@@ -7,94 +7,15 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
-import numpy as np
+import _specs as specs
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M3 = specs.Spec("m3", setup=specs.SETUP_WITH_ITERTOOLS)
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def small():
-    from kamlab.sim import SimConfig, simulate
-
-    return simulate(SimConfig.preset("small", seed=97))
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    import kamlab
-
-    return kamlab.load_world()
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's code cells run in one namespace (answer cells maybe replaced)."""
-    from kamlab.assess.specs.m3_notebook import build_notebook
-
-    ns: dict[str, Any] = {}
-    for cell in build_notebook().cells:
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        if cell.cell_type != "code" or cell.metadata["nbgrader"].get("grade"):
-            continue  # test cells: practice checks, not needed here
-        src = cell.source
-        item = gid[: -len("-answer")] if gid.endswith("-answer") else None
-        if replace and item in replace:
-            src = replace[item]
-        if gid == "setup":
-            src = "import itertools\nimport numpy as np\nimport pandas as pd\n"
-        exec(src, ns)
-    return ns
-
-
-def _judge(assessment: Any, ctx: CaseContext, ns: dict[str, Any]) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            elif callable(exp):
-                exp = exp()
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-    return scores
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("m3_cohort", REPO / "tests/assess/cohorts/m3.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-def test_committed_m3_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m3_notebook import build_notebook
-
-    path = REPO / "assessments/source/M3/M3_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m3_notebook assessments/source/M3/M3_assessment.ipynb"
+small = specs.simulated_fixture("small", "small", seed=97)
+shipped = specs.shipped_fixture()
 
 
 def test_points_and_levels_come_from_the_framework() -> None:
@@ -131,7 +52,7 @@ def test_t1_edges_need_the_guard() -> None:
         0.03 * base * 1.1
     )
     ns: dict[str, Any] = {}
-    exec(_cohort().T1_NO_GUARD, ns)
+    exec(M3.cohort().T1_NO_GUARD, ns)
     assert ns["tiered_rebate"](4_800_000, 4_000_000, BOUNDARY_TIERS, "retro") == pytest.approx(
         0.02 * 4_800_000
     )
@@ -204,12 +125,12 @@ def test_t3_a_design_typed_in_for_the_visible_case_fails_every_hidden_case(shipp
     from kamlab.assess.specs.m3 import ASSESSMENT, compare_design
 
     item = ASSESSMENT.item("M3-T3")
-    ns = _solutions()
+    ns = M3.solutions()
     vis = item.visible(shipped)[0]
     typed = ns["design_tiers"](*vis.args)
     for seed in range(5):
-        for case in item.hidden(_ctx(small, shipped, seed)):
-            assert compare_design(_plain(typed), case.expected).credit == 0.0
+        for case in item.hidden(specs.case_context(small, shipped, seed)):
+            assert compare_design(specs.plain(typed), case.expected).credit == 0.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -219,7 +140,7 @@ def test_t4_agreements_have_one_loading_clause_never_at_the_visible_letter(shipp
 
     item = ASSESSMENT.item("M3-T4")
     for seed in range(10):
-        for case in item.hidden(_ctx(small, shipped, seed)):
+        for case in item.hidden(specs.case_context(small, shipped, seed)):
             (agreement,) = case.args
             loading = [
                 k
@@ -233,25 +154,5 @@ def test_t4_agreements_have_one_loading_clause_never_at_the_visible_letter(shipp
 
 # ------------------------------------------------------------------------------------------
 # every item: the source solutions get full marks, the partial cohort its exact scores
-def _plain(x: Any) -> Any:
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain
-
-    return from_plain(_harness.to_plain(x))
-
-
-def _ctx(world: Any, shipped: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: shipped
-    )
-
-
 def test_source_solutions_and_partial_variant_in_process(small, shipped) -> None:
-    from kamlab.assess.specs.m3 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    for seed in (5, 6):
-        assert _judge(ASSESSMENT, _ctx(small, shipped, seed), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    got = _judge(ASSESSMENT, _ctx(small, shipped), _solutions(answers))
-    assert got == {**full, **expected}
+    M3.check_source_and_partial(small, shipped, seeds=(5, 6))

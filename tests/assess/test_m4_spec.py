@@ -7,90 +7,13 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Any
-
+import _specs as specs
 import numpy as np
-import pandas as pd
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M4 = specs.Spec("m4")
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def small():
-    from kamlab.sim import SimConfig, simulate
-
-    return simulate(SimConfig.preset("small", seed=23))
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's answer cells run in one namespace (some maybe replaced)."""
-    from kamlab.assess.specs.m4_notebook import build_notebook
-
-    ns: dict[str, Any] = {"np": np, "pd": pd}
-    for cell in build_notebook().cells:
-        nbg = cell.metadata["nbgrader"]
-        gid = nbg["grade_id"]
-        if cell.cell_type != "code" or nbg.get("grade") or gid == "setup":
-            continue
-        item = gid[: -len("-answer")]
-        exec(replace[item] if replace and item in replace else cell.source, ns)
-    return ns
-
-
-def _judge(assessment: Any, ctx: CaseContext, ns: dict[str, Any]) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            elif callable(exp):
-                exp = exp()
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-    return scores
-
-
-def _ctx(world: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: None
-    )
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("m4_cohort", REPO / "tests/assess/cohorts/m4.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-def test_committed_m4_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m4_notebook import build_notebook
-
-    path = REPO / "assessments/source/M4/M4_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m4_notebook assessments/source/M4/M4_assessment.ipynb"
+small = specs.simulated_fixture("small", "small", seed=23)
 
 
 def test_points_and_levels_come_from_the_framework() -> None:
@@ -123,7 +46,7 @@ def test_t1_spec_example_by_hand() -> None:
 def test_t1_hidden_edges_do_what_they_say(small) -> None:
     from kamlab.assess.specs.m4 import ASSESSMENT, ref_fill_rates
 
-    fresh, tol, empty, shuffled = ASSESSMENT.item("M4-T1").hidden(_ctx(small))
+    fresh, tol, empty, shuffled = ASSESSMENT.item("M4-T1").hidden(specs.case_context(small))
     t = tol.kwargs["tolerance_days"]
     late = tol.args[0]["days_late"]
     assert t >= 1 and ((late > 0) & (late <= t)).any()  # the tolerance changes the answer
@@ -151,7 +74,7 @@ def test_t2_spec_example_and_comparator() -> None:
 def test_t2_hand_made_audit_counts_stores_not_visits(small) -> None:
     from kamlab.assess.specs.m4 import ASSESSMENT, ref_distribution
 
-    fresh, quarter, edge = ASSESSMENT.item("M4-T2").hidden(_ctx(small))
+    fresh, quarter, edge = ASSESSMENT.item("M4-T2").hidden(specs.case_context(small))
     visits, sku, stores = edge.args
     assert visits["store_id"].duplicated().sum() == 1  # one store visited twice
     assert (~visits["visit_id"].isin(sku["visit_id"])).sum() == 0
@@ -187,7 +110,7 @@ def test_t3_spec_example_and_new_item_counts_as_mix() -> None:
 def test_t3_edges_remove_one_item(small) -> None:
     from kamlab.assess.specs.m4 import ASSESSMENT
 
-    fresh, new, gone, brands = ASSESSMENT.item("M4-T3").hidden(_ctx(small))
+    fresh, new, gone, brands = ASSESSMENT.item("M4-T3").hidden(specs.case_context(small))
     v0, p0, v1, p1 = fresh.args
     assert set(v0) == set(v1) == set(p0) == set(p1)
     assert len(set(new.args[2]) - set(new.args[0])) == 1
@@ -282,9 +205,4 @@ def test_t5_actions_follow_a_random_ladder(small) -> None:
 # ------------------------------------------------------------------------------------------
 # every item: the source solutions get full marks, the partial cohort its exact scores
 def test_source_solutions_and_partial_variant_in_process(small) -> None:
-    from kamlab.assess.specs.m4 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    assert _judge(ASSESSMENT, _ctx(small), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    assert _judge(ASSESSMENT, _ctx(small), _solutions(answers)) == {**full, **expected}
+    M4.check_source_and_partial(small)

@@ -9,95 +9,15 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from typing import Any
 
+import _specs as specs
 import numpy as np
-import pandas as pd
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M5 = specs.Spec("m5")
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def clean():
-    from kamlab.assess.specs.m5 import make_world
-
-    return make_world("small", 23)
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's answer cells run in one namespace (some maybe replaced)."""
-    from kamlab.assess.specs.m5_notebook import build_notebook
-
-    ns: dict[str, Any] = {"np": np, "pd": pd}
-    for cell in build_notebook().cells:
-        nbg = cell.metadata["nbgrader"]
-        gid = nbg["grade_id"]
-        if cell.cell_type != "code" or nbg.get("grade") or gid == "setup":
-            continue
-        item = gid[: -len("-answer")]
-        exec(replace[item] if replace and item in replace else cell.source, ns)
-    return ns
-
-
-def _judge(
-    assessment: Any, ctx: CaseContext, ns: dict[str, Any], details: dict | None = None
-) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            elif callable(exp):
-                exp = exp()
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-        if details is not None:
-            details[item.id] = credits
-    return scores
-
-
-def _ctx(world: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: None
-    )
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("m5_cohort", REPO / "tests/assess/cohorts/m5.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
-def test_committed_m5_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m5_notebook import build_notebook
-
-    path = REPO / "assessments/source/M5/M5_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m5_notebook assessments/source/M5/M5_assessment.ipynb"
+clean = specs.made_world_fixture("clean", "kamlab.assess.specs.m5", "small", 23)
 
 
 def test_points_levels_and_clean_worlds(clean) -> None:
@@ -147,7 +67,7 @@ def test_t1_credits_average_to_the_pooled_wmape(clean) -> None:
     from kamlab.assess.specs.m5 import ASSESSMENT, compare_baseline
 
     item = ASSESSMENT.item("M5-T1")
-    cases = item.hidden(_ctx(clean))
+    cases = item.hidden(specs.case_context(clean))
     ser = bl.baseline_series(clean)
     assert len(cases) == len(ser) >= 8
     rng = np.random.default_rng(3)
@@ -172,7 +92,7 @@ def test_t1_credits_average_to_the_pooled_wmape(clean) -> None:
 def test_t1_reference_solution_passes_with_margin(clean) -> None:
     from kamlab.assess.specs import _m5_baseline as bl
 
-    fn = _solutions()["estimate_baseline"]
+    fn = M5.solutions()["estimate_baseline"]
     ser = bl.baseline_series(clean)
     assert bl.pooled_wmape([fn(s.units, s.flags) for s in ser], ser) < 0.12
     # the spec's method (a) pre-period mean is worse but a sales-as-baseline answer fails
@@ -198,7 +118,7 @@ def test_t2_spec_example_by_hand() -> None:
 def test_t2_edges_do_what_they_say(clean) -> None:
     from kamlab.assess.specs.m5 import ASSESSMENT, ref_promo_roi
 
-    fresh, weekly, lost = ASSESSMENT.item("M5-T2").hidden(_ctx(clean))
+    fresh, weekly, lost = ASSESSMENT.item("M5-T2").hidden(specs.case_context(clean))
     assert isinstance(fresh.args[1], float) and fresh.kwargs["cannibalised"] >= 0
     assert isinstance(weekly.args[1], list) and len(weekly.args[1]) == len(weekly.args[0])
     r = ref_promo_roi(*lost.args, **lost.kwargs)
@@ -225,7 +145,7 @@ def test_t3_macro_f1_by_hand() -> None:
 def test_t3_renamed_world_and_expected(clean) -> None:
     from kamlab.assess.specs.m5 import ASSESSMENT, ref_value_creating, t3_population
 
-    (case,) = ASSESSMENT.item("M5-T3").hidden(_ctx(clean))
+    (case,) = ASSESSMENT.item("M5-T3").hidden(specs.case_context(clean))
     renamed = case.args[0]
     mapping = renamed.meta["renamed"]["mapping"]
     old = set(clean.promotions["promo_id"].astype(str))
@@ -240,7 +160,7 @@ def test_t3_renamed_world_and_expected(clean) -> None:
     assert set(ref["scored"]) <= set(t3_population(clean))
     roi = clean.truth_promo.set_index("promo_id")["roi"]
     assert not any(0.75 <= roi[p] < 4 / 3 for p in ref["scored"])
-    ns = _solutions()
+    ns = M5.solutions()
     got = ns["value_creating_promos"](renamed)
     assert set(got) <= set(mapping.values())
 
@@ -302,9 +222,4 @@ def test_t4_comparator_and_curvature_edge() -> None:
 # ------------------------------------------------------------------------------------------
 # every item: the source solutions get full marks, the partial cohort its exact scores
 def test_source_solutions_and_partial_variant_in_process(clean) -> None:
-    from kamlab.assess.specs.m5 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    assert _judge(ASSESSMENT, _ctx(clean), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    assert _judge(ASSESSMENT, _ctx(clean), _solutions(answers)) == {**full, **expected}
+    M5.check_source_and_partial(clean)

@@ -8,122 +8,29 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from typing import Any
 
+import _specs as specs
 import numpy as np
 import pandas as pd
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M6 = specs.Spec("m6")
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    import kamlab
-
-    return kamlab.load_world()
-
-
-@pytest.fixture(scope="module")
-def m6world():
-    from kamlab.assess.specs._m6_world import make_world
-
-    return make_world("default", 23)
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's code cells run in one namespace (answer cells maybe replaced)."""
-    from kamlab.assess.specs.m6_notebook import build_notebook
-
-    ns: dict[str, Any] = {}
-    for cell in build_notebook().cells:
-        nbg = cell.metadata["nbgrader"]
-        if cell.cell_type != "code" or nbg.get("grade"):
-            continue
-        gid = nbg["grade_id"]
-        src = cell.source
-        item = gid[: -len("-answer")] if gid.endswith("-answer") else None
-        if replace and item in replace:
-            src = replace[item]
-        if gid == "setup":
-            src = "import numpy as np\nimport pandas as pd\n"
-        exec(src, ns)
-    return ns
-
-
-def _judge(assessment: Any, ctx: CaseContext, ns: dict[str, Any]) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if callable(exp):
-                exp = exp()
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-    return scores
-
-
-def _ctx(world: Any, shipped: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: shipped
-    )
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("cohort_m6", REPO / "tests/assess/cohorts/m6.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+shipped = specs.shipped_fixture()
+m6world = specs.made_world_fixture("m6world", "kamlab.assess.specs._m6_world", "default", 23)
 
 
 # ------------------------------------------------------------------------------------------
-def test_committed_m6_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m6_notebook import build_notebook
-
-    path = REPO / "assessments/source/M6/M6_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m6_notebook assessments/source/M6/M6_assessment.ipynb"
-
-
 def test_points_and_levels_come_from_the_framework() -> None:
-    from kamlab.assess.specs.m6 import ASSESSMENT
-    from kamlab.assess.specs.m6_notebook import build_notebook
     from kamlab.data.framework import load_framework
 
-    fw = load_framework().assessment_items.set_index("item_id")
-    pts = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
+    pts = M6.points()
     assert pts == {"M6-T1": 4.0, "M6-T2": 3.0, "M6-T3": 5.0, "M6-T4": 5.0}
-    assert all(pts[i] == float(fw.at[i, "max_points"]) for i in pts)
-    cells = {
-        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points")
-        for c in build_notebook().cells
-        if c.metadata["nbgrader"].get("grade")
-    }
-    assert cells == pts
-    assert fw.at["M6-T1", "notebook"] == ASSESSMENT.notebook
+    assert pts == M6.framework_points()
+    assert M6.notebook_points() == pts
+    fw = load_framework().assessment_items.set_index("item_id")
+    assert fw.at["M6-T1", "notebook"] == M6.assessment.notebook
 
 
 # ------------------------------------------------------------------------------------------
@@ -131,7 +38,7 @@ def test_points_and_levels_come_from_the_framework() -> None:
 def test_t1_reference_and_solution_on_hand_examples() -> None:
     from kamlab.assess.specs.m6 import ref_inventory
 
-    ns = _solutions()
+    ns = M6.solutions()
     inf = math.inf
     cases = [
         # SPEC §2.9: closing 3,000 after 900, 1,000, 1,100, 1,000 -> 3.0
@@ -164,7 +71,7 @@ def test_t1_edges_do_what_they_say(shipped) -> None:
     from kamlab.assess.specs.m6 import AGE_BUCKETS, ASSESSMENT
 
     item = ASSESSMENT.item("M6-T1")
-    cases = item.hidden(_ctx(shipped, shipped, seed=3))
+    cases = item.hidden(specs.case_context(shipped, shipped, seed=3))
     assert len(cases) == 8
     labels = [c.label for c in cases]
     zero = cases[labels.index("WOC: weeks without sell-out, with and without stock")]
@@ -230,7 +137,7 @@ def test_t2_reference_and_solution_on_a_hand_example() -> None:
     assert (p1.lws, p1.gstar, round(p1.cv, 3)) == pytest.approx((0.7, 0.6, 1.039))
     # P2: G = 12 pairs × 20 / (2 × 25 × 8) = 0.6, G* = 0.75; CV = √96 / 8
     assert (p2.lws, p2.gstar, p2.cv) == pytest.approx((0.5, 0.75, math.sqrt(96) / 8))
-    mine = _solutions()["evenness_metrics"](sell_in, _calendar())
+    mine = M6.solutions()["evenness_metrics"](sell_in, _calendar())
     assert compare_evenness(mine, out).credit == 1.0
     assert compare_evenness(mine.set_index("period_key"), out).credit == 1.0
     wrong = mine.assign(cv=mine["cv"] * math.sqrt(4 / 3))  # sample instead of population std
@@ -241,7 +148,7 @@ def test_t2_hidden_cases(shipped) -> None:
     from kamlab.assess.specs.m6 import ASSESSMENT
 
     item = ASSESSMENT.item("M6-T2")
-    one, group, gappy = item.hidden(_ctx(shipped, shipped, seed=4))
+    one, group, gappy = item.hidden(specs.case_context(shipped, shipped, seed=4))
     assert one.args[0]["account_id"].nunique() == 1
     assert group.args[0]["account_id"].nunique() >= 2
     rows, cal = gappy.args
@@ -313,19 +220,8 @@ def test_m6_world_and_references(m6world) -> None:
 
 # ------------------------------------------------------------------------------------------
 def test_source_solutions_and_partial_variant_in_process(m6world, shipped) -> None:
-    from kamlab.assess.specs.m6 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    assert _judge(ASSESSMENT, _ctx(m6world, shipped), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    got = _judge(ASSESSMENT, _ctx(m6world, shipped), _solutions(answers))
-    assert got == {**full, **expected}
+    M6.check_source_and_partial(m6world, shipped)
 
 
 def test_source_solutions_pass_the_visible_checks(shipped) -> None:
-    from kamlab.assess.specs.m6 import ASSESSMENT
-    from kamlab.assess.student import check
-
-    ns = _solutions()
-    for item in ASSESSMENT.items:
-        check(item.id, ns[item.target], world=shipped)  # raises on a failed practice check
+    M6.check_visible(shipped)  # raises on a failed practice check

@@ -9,89 +9,17 @@ The end-to-end run (real nbgrader, sandboxes, the hostile cohort and ``cohorts/m
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-from pathlib import Path
 from typing import Any
 
+import _specs as specs
 import numpy as np
 import pandas as pd
 import pytest
 
-from kamlab.assess.spec import UNSET, CaseContext
+M7 = specs.Spec("m7")
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    import kamlab
-
-    return kamlab.load_world()
-
-
-@pytest.fixture(scope="module")
-def m7world():
-    from kamlab.assess.specs._m7_world import make_world
-
-    return make_world("default", 23)
-
-
-def _solutions(replace: dict[str, str] | None = None) -> dict[str, Any]:
-    """The source notebook's code cells run in one namespace (answer cells maybe replaced)."""
-    from kamlab.assess.specs.m7_notebook import build_notebook
-
-    ns: dict[str, Any] = {}
-    for cell in build_notebook().cells:
-        nbg = cell.metadata["nbgrader"]
-        if cell.cell_type != "code" or nbg.get("grade"):
-            continue
-        gid = nbg["grade_id"]
-        src = cell.source
-        item = gid[: -len("-answer")] if gid.endswith("-answer") else None
-        if replace and item in replace:
-            src = replace[item]
-        if gid == "setup":
-            src = "import numpy as np\nimport pandas as pd\n"
-        exec(src, ns)
-    return ns
-
-
-def _judge(assessment: Any, ctx: CaseContext, ns: dict[str, Any]) -> dict[str, float]:
-    """Each judged item's score on its hidden cases, in-process (no sandbox)."""
-    from kamlab.assess import _harness
-    from kamlab.assess.plain import from_plain, normalise
-
-    scores = {}
-    for item in assessment.judged_items:
-        credits = []
-        for case in item.hidden(ctx):
-            exp = case.expected
-            if callable(exp):
-                exp = exp()
-            if exp is UNSET:
-                exp = item.reference(*case.args, **dict(case.kwargs))
-            exp = normalise(exp)
-            try:
-                got = from_plain(_harness.to_plain(ns[item.target](*case.args, **case.kwargs)))
-            except Exception:
-                credits.append(0.0)
-                continue
-            credits.append(item.compare(got, exp).credit)
-        scores[item.id] = item.scoring(assessment.points(item), credits)
-    return scores
-
-
-def _ctx(world: Any, shipped: Any, seed: int = 5) -> CaseContext:
-    return CaseContext(
-        worlds=lambda: [world], rng=np.random.default_rng(seed), shipped=lambda: shipped
-    )
-
-
-def _cohort() -> Any:
-    spec = importlib.util.spec_from_file_location("cohort_m7", REPO / "tests/assess/cohorts/m7.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+shipped = specs.shipped_fixture()
+m7world = specs.made_world_fixture("m7world", "kamlab.assess.specs._m7_world", "default", 23)
 
 
 def _levels(scores: pd.DataFrame, **kw: Any) -> dict[tuple[str, str], Any]:
@@ -105,34 +33,11 @@ def _levels(scores: pd.DataFrame, **kw: Any) -> dict[tuple[str, str], Any]:
 
 
 # ------------------------------------------------------------------------------------------
-def test_committed_m7_notebook_matches_its_builder() -> None:
-    import nbformat
-
-    from kamlab.assess.specs.m7_notebook import build_notebook
-
-    path = REPO / "assessments/source/M7/M7_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m7_notebook assessments/source/M7/M7_assessment.ipynb"
-
-
 def test_points_and_levels_come_from_the_framework() -> None:
-    from kamlab.assess.specs.m7 import ASSESSMENT
-    from kamlab.assess.specs.m7_notebook import build_notebook
-    from kamlab.data.framework import load_framework
-
-    fw = load_framework().assessment_items.set_index("item_id")
-    pts = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
+    pts = M7.points()
     assert pts == {"M7-T0": 2.0, "M7-T1": 4.0, "M7-T2": 3.0, "M7-T3": 3.0, "M7-T4": 5.0}
-    assert all(pts[i] == float(fw.at[i, "max_points"]) for i in pts)
-    cells = {
-        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points")
-        for c in build_notebook().cells
-        if c.metadata["nbgrader"].get("grade")
-    }
-    assert cells == pts
+    assert pts == M7.framework_points()
+    assert M7.notebook_points() == pts
 
 
 # ------------------------------------------------------------------------------------------
@@ -143,7 +48,7 @@ def test_quiz_shuffles_so_one_letter_never_scores(shipped) -> None:
     item = ASSESSMENT.item("M7-T0")
     assert [ref_quiz(q, quiz_options(q)) for q, *_ in QUIZ] == [x[-1] for x in QUIZ]
     for seed in range(30):
-        cases = item.hidden(_ctx(shipped, shipped, seed))
+        cases = item.hidden(specs.case_context(shipped, shipped, seed))
         assert [c.args[0] for c in cases] == [q for q, *_ in QUIZ]
         right = [ref_quiz(*c.args) for c in cases]
         counts = [right.count(x) for x in LETTERS]
@@ -158,10 +63,10 @@ def test_quiz_shuffles_so_one_letter_never_scores(shipped) -> None:
         0.0,
         0.0,
     ]
-    ns = _solutions()
+    ns = M7.solutions()
     assert all(
         ns["answer_m7_t0"](*c.args) == ref_quiz(*c.args)
-        for c in item.hidden(_ctx(shipped, shipped, 1))
+        for c in item.hidden(specs.case_context(shipped, shipped, 1))
     )
 
 
@@ -188,7 +93,7 @@ def test_t1_reference_on_the_spec_example(shipped) -> None:
     assert ref["C3"] == 2 and ref["C5"] is None and len(ref) == 10
     # C8 gets M3-T3 (0.3·6 = 1.8) and M3-T4 (0.6·2 = 1.2) at level 3: E = 3.0, M = 0.3 → 0
     assert ref["C8"] == 0
-    mine = _solutions()["competency_levels"](s, items, imap).set_index("competency_id")["level"]
+    mine = M7.solutions()["competency_levels"](s, items, imap).set_index("competency_id")["level"]
     assert [None if pd.isna(v) else int(v) for v in mine] == list(ref)
 
 
@@ -279,7 +184,7 @@ def test_t2_person_and_table_on_the_shipped_world(shipped) -> None:
         g is None if lv is None else g == t - lv
         for t, lv, g in zip(ref["target"], ref["level"], ref["gap"], strict=True)
     )
-    mine = _solutions()["answer_m7_t2"](shipped)
+    mine = M7.solutions()["answer_m7_t2"](shipped)
     assert compare_gap_table(mine, ref).credit == 1.0
     off = mine.copy()
     off.at[0, "failed_items"] = []
@@ -335,7 +240,7 @@ def test_t3_positions_and_comparator(shipped) -> None:
     from kamlab.assess.specs.m7 import ASSESSMENT, compare_ready_now, ref_ready_now
 
     item = ASSESSMENT.item("M7-T3")
-    fresh, renamed = item.hidden(_ctx(shipped, shipped, 8))
+    fresh, renamed = item.hidden(specs.case_context(shipped, shipped, 8))
     pos = fresh.args[1]
     assert len(pos) == 3
     exp = ref_ready_now(shipped, pos)
@@ -344,7 +249,7 @@ def test_t3_positions_and_comparator(shipped) -> None:
     one_wrong = {**exp, pos[0]: [*exp[pos[0]], "KAM99"]}
     assert compare_ready_now(one_wrong, exp).credit == pytest.approx(2 / 3)
     assert compare_ready_now({p: exp[p] for p in pos[:2]}, exp).reason == "wrong_keys"
-    mine = _solutions()["answer_m7_t3"](shipped, pos)
+    mine = M7.solutions()["answer_m7_t3"](shipped, pos)
     assert compare_ready_now(mine, exp).credit == 1.0
     assert renamed.expected() == ref_ready_now(*renamed.args)  # mapped = computed anew
 
@@ -390,7 +295,7 @@ def test_org_checks(shipped) -> None:
     assert compare_org(swapped, exp).credit == 0.5
     assert compare_org({**plan, regional: "KAM18"}, exp).reason == "wrong_keys"  # a director
     assert compare_org({k: v for k, v in list(plan.items())[1:]}, exp).credit == 0.0
-    mine = _solutions()["answer_m7_t4"](shipped)
+    mine = M7.solutions()["answer_m7_t4"](shipped)
     assert compare_org(mine, exp).credit == 1.0
 
 
@@ -413,22 +318,11 @@ def test_shipped_world_has_a_balanced_organisation(shipped) -> None:
 # ------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_source_solutions_and_partial_variant_in_process(m7world, shipped) -> None:
-    from kamlab.assess.specs.m7 import ASSESSMENT
-
-    full = {it.id: ASSESSMENT.points(it) for it in ASSESSMENT.items}
-    assert _judge(ASSESSMENT, _ctx(m7world, shipped), _solutions()) == full
-    answers, expected = _cohort().VARIANTS["partial"]
-    got = _judge(ASSESSMENT, _ctx(m7world, shipped), _solutions(answers))
-    assert got == {**full, **expected}
+    M7.check_source_and_partial(m7world, shipped)
 
 
 def test_source_solutions_pass_the_visible_checks(shipped) -> None:
-    from kamlab.assess.specs.m7 import ASSESSMENT
-    from kamlab.assess.student import check
-
-    ns = _solutions()
-    for item in ASSESSMENT.items:
-        check(item.id, ns[item.target], world=shipped)  # raises on a failed practice check
+    M7.check_visible(shipped)  # raises on a failed practice check
 
 
 def test_framework_replacement_keeps_the_bank(shipped) -> None:

@@ -3,27 +3,14 @@ and the plan comparators on a real simulated world (the e2e test grades the whol
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+import _specs as specs
 import pandas as pd
 import pytest
 
 from kamlab.assess.plain import normalise
 from kamlab.assess.specs import m8
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def test_committed_m8_notebook_matches_its_builder() -> None:
-    from kamlab.assess.specs.m8_notebook import build_notebook
-
-    path = REPO / "assessments/source/M8/M8_assessment.ipynb"
-    committed = nbformat.read(path, as_version=4)
-    built = build_notebook()
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("nbgrader")) for c in built.cells
-    ], "run: python -m kamlab.assess.specs.m8_notebook assessments/source/M8/M8_assessment.ipynb"
+M8 = specs.Spec("m8")
 
 
 def test_the_notebooks_answer_cells_are_the_reference_solution() -> None:
@@ -31,7 +18,7 @@ def test_the_notebooks_answer_cells_are_the_reference_solution() -> None:
 
     from kamlab.assess.specs import _m8_solution
 
-    nb = nbformat.read(REPO / "assessments/source/M8/M8_assessment.ipynb", as_version=4)
+    nb = M8.committed_notebook()
     answers = {
         c.metadata["nbgrader"]["grade_id"]: c.source
         for c in nb.cells
