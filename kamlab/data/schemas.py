@@ -1092,6 +1092,21 @@ def empty_frame(name: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=c.pandas_dtype()) for c in sch.columns})
 
 
+def _plain_str_categories(s: pd.Series) -> pd.Series:
+    """An open-set category column's categories as pandas' default ``str`` dtype, whatever
+    string dtype the source had (parquet, CSV import and the simulator then agree).
+
+    >>> s = pd.Series(["B", "A"], dtype="string").astype("category")
+    >>> _plain_str_categories(s).cat.categories.dtype == pd.Series(["x"]).dtype
+    True
+    """
+    cats = s.cat.categories
+    if cats.dtype == object or not pd.api.types.is_string_dtype(cats.dtype):
+        return s
+    plain = cats.astype("str")
+    return s if plain.dtype == cats.dtype else s.cat.rename_categories(plain)
+
+
 def conform(df: pd.DataFrame, name: str, *, sort: bool = True) -> pd.DataFrame:
     """Return ``df`` with table ``name``'s columns in schema order, cast to the schema dtypes.
 
@@ -1110,7 +1125,10 @@ def conform(df: pd.DataFrame, name: str, *, sort: bool = True) -> pd.DataFrame:
                 if s.isna().any():
                     raise ValueError("it has missing values but the column is not nullable")
                 s = pd.Series(np.round(s.to_numpy()), index=df.index)
-            out[col.name] = s.astype(col.pandas_dtype())
+            s = s.astype(col.pandas_dtype())
+            if col.dtype == "category" and col.categories is None:
+                s = _plain_str_categories(s)
+            out[col.name] = s
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"table {name!r}, column {col.name!r}: cannot cast to {col.dtype}: {exc}"
