@@ -29,10 +29,10 @@ if os.environ.get("KAMLAB_E2E_ASSESSMENTS"):  # e.g. "M1,M3" for a quicker local
     ASSESSMENTS = [a for a in ASSESSMENTS if a in os.environ["KAMLAB_E2E_ASSESSMENTS"].split(",")]
 
 #: submissions that attack the sandbox rather than an item (their scores follow from the spec
-#: alone): graded for the first assessment always, for every one with KAMLAB_E2E_FULL=1
+#: alone): graded for every assessment; KAMLAB_E2E_QUICK=1 keeps them to the first one
 MACHINERY = ("loop", "killtop", "flood", "tamper", "snoop", "hook")
 SPEC_LEVEL = ("correct", "blank", "hardcode", "delegate", "liar")
-FULL = set(ASSESSMENTS) if os.environ.get("KAMLAB_E2E_FULL") else set(ASSESSMENTS[:1])
+FULL = set(ASSESSMENTS[:1]) if os.environ.get("KAMLAB_E2E_QUICK") else set(ASSESSMENTS)
 
 
 @dataclass
