@@ -92,6 +92,12 @@ def tests(item_id: str, points: float, visible: str) -> NotebookNode:
     return cell
 
 
+def item(item_id: str, task: str, code: str, points: float, visible: str) -> list[NotebookNode]:
+    """One auto-graded item's three cells, in order: :func:`prompt` (the task), :func:`solution`
+    (the reference ``code``) and :func:`tests` (``visible`` practice checks, ``points``)."""
+    return [prompt(item_id, task), solution(item_id, code), tests(item_id, points, visible)]
+
+
 def manual(item_id: str, points: float, answer: str = "YOUR ANSWER HERE") -> NotebookNode:
     """A manually graded written answer (markdown), scored with a rubric in assessments/rubrics/."""
     cell = nbformat.v4.new_markdown_cell(answer)

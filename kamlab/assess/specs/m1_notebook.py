@@ -211,18 +211,10 @@ def build_notebook() -> NotebookNode:
     cells = [
         au.header(INTRO),
         au.setup(SETUP),
-        au.prompt("M1-T1", T1_PROMPT),
-        au.solution("M1-T1", T1_SOLUTION),
-        au.tests("M1-T1", 4, T1_TESTS),
-        au.prompt("M1-T2", T2_PROMPT),
-        au.solution("M1-T2", T2_SOLUTION),
-        au.tests("M1-T2", 2, T2_TESTS),
-        au.prompt("M1-T3", T3_PROMPT),
-        au.solution("M1-T3", T3_SOLUTION),
-        au.tests("M1-T3", 2, T3_TESTS),
-        au.prompt("M1-T4", T4_PROMPT),
-        au.solution("M1-T4", T4_SOLUTION),
-        au.tests("M1-T4", 4, T4_TESTS),
+        *au.item("M1-T1", T1_PROMPT, T1_SOLUTION, 4, T1_TESTS),
+        *au.item("M1-T2", T2_PROMPT, T2_SOLUTION, 2, T2_TESTS),
+        *au.item("M1-T3", T3_PROMPT, T3_SOLUTION, 2, T3_TESTS),
+        *au.item("M1-T4", T4_PROMPT, T4_SOLUTION, 4, T4_TESTS),
         au.header(RECAP, grade_id="recap"),
     ]
     return au.notebook(cells)

@@ -244,18 +244,10 @@ def build_notebook() -> NotebookNode:
     cells = [
         au.header(INTRO),
         au.setup(SETUP),
-        au.prompt("M3-T1", T1_PROMPT),
-        au.solution("M3-T1", T1_SOLUTION),
-        au.tests("M3-T1", 4, T1_TESTS),
-        au.prompt("M3-T2", T2_PROMPT),
-        au.solution("M3-T2", T2_SOLUTION),
-        au.tests("M3-T2", 3, T2_TESTS),
-        au.prompt("M3-T3", T3_PROMPT),
-        au.solution("M3-T3", T3_SOLUTION),
-        au.tests("M3-T3", 6, T3_TESTS),
-        au.prompt("M3-T4", T4_PROMPT),
-        au.solution("M3-T4", T4_SOLUTION),
-        au.tests("M3-T4", 2, T4_TESTS),
+        *au.item("M3-T1", T1_PROMPT, T1_SOLUTION, 4, T1_TESTS),
+        *au.item("M3-T2", T2_PROMPT, T2_SOLUTION, 3, T2_TESTS),
+        *au.item("M3-T3", T3_PROMPT, T3_SOLUTION, 6, T3_TESTS),
+        *au.item("M3-T4", T4_PROMPT, T4_SOLUTION, 2, T4_TESTS),
         au.header(RECAP, grade_id="recap"),
     ]
     return au.notebook(cells)

@@ -299,7 +299,7 @@ def build_notebook() -> NotebookNode:
         ("M4-T5", 4, T5_PROMPT, T5_SOLUTION, T5_TESTS),
         ("M4-T6", 2, T6_PROMPT, T6_SOLUTION, T6_TESTS),
     ):
-        cells += [au.prompt(item, prompt), au.solution(item, sol), au.tests(item, pts, tests)]
+        cells += au.item(item, prompt, sol, pts, tests)
     cells.append(au.header(RECAP, grade_id="recap"))
     return au.notebook(cells)
 

@@ -296,18 +296,10 @@ def build_notebook() -> NotebookNode:
     cells = [
         au.header(INTRO),
         au.setup(SETUP),
-        au.prompt("M5-T1", T1_PROMPT),
-        au.solution("M5-T1", T1_SOLUTION),
-        au.tests("M5-T1", 5, T1_TESTS),
-        au.prompt("M5-T2", T2_PROMPT),
-        au.solution("M5-T2", T2_SOLUTION),
-        au.tests("M5-T2", 3, T2_TESTS),
-        au.prompt("M5-T3", T3_PROMPT),
-        au.solution("M5-T3", T3_SOLUTION),
-        au.tests("M5-T3", 4, T3_TESTS),
-        au.prompt("M5-T4", T4_PROMPT),
-        au.solution("M5-T4", T4_SOLUTION),
-        au.tests("M5-T4", 6, T4_TESTS),
+        *au.item("M5-T1", T1_PROMPT, T1_SOLUTION, 5, T1_TESTS),
+        *au.item("M5-T2", T2_PROMPT, T2_SOLUTION, 3, T2_TESTS),
+        *au.item("M5-T3", T3_PROMPT, T3_SOLUTION, 4, T3_TESTS),
+        *au.item("M5-T4", T4_PROMPT, T4_SOLUTION, 6, T4_TESTS),
         au.header(RECAP, grade_id="recap"),
     ]
     return au.notebook(cells)

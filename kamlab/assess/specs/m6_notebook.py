@@ -318,15 +318,9 @@ def build_notebook() -> NotebookNode:
         au.solution("M6-T1", T1_SOLUTION),
         au.setup(T1_GLUE, grade_id="M6-T1-helper"),
         au.tests("M6-T1", 4, T1_TESTS),
-        au.prompt("M6-T2", T2_PROMPT),
-        au.solution("M6-T2", T2_SOLUTION),
-        au.tests("M6-T2", 3, T2_TESTS),
-        au.prompt("M6-T3", T3_PROMPT),
-        au.solution("M6-T3", T3_SOLUTION),
-        au.tests("M6-T3", 5, T3_TESTS),
-        au.prompt("M6-T4", T4_PROMPT),
-        au.solution("M6-T4", T4_SOLUTION),
-        au.tests("M6-T4", 5, T4_TESTS),
+        *au.item("M6-T2", T2_PROMPT, T2_SOLUTION, 3, T2_TESTS),
+        *au.item("M6-T3", T3_PROMPT, T3_SOLUTION, 5, T3_TESTS),
+        *au.item("M6-T4", T4_PROMPT, T4_SOLUTION, 5, T4_TESTS),
         au.header(RECAP, grade_id="recap"),
     ]
     return au.notebook(cells)
