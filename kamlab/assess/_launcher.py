@@ -174,6 +174,11 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(f"kamlab sandbox launcher: {exc}\n")
             sys.stderr.flush()
         os._exit(97)
+    return _wait_for(pid)
+
+
+def _wait_for(pid: int) -> int:
+    """Reap every child until ``pid`` ends; its exit code (0 when no child is left)."""
     while True:
         try:
             done, status = os.waitpid(-1, 0)

@@ -104,18 +104,6 @@ def _kernel(cfg: dict) -> None:
     app.start()
 
 
-def _wait_for(pid: int) -> int:
-    while True:
-        try:
-            done, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            return 0
-        except InterruptedError:
-            continue
-        if done == pid:
-            return os.waitstatus_to_exitcode(status) & 0xFF
-
-
 def _spawn_child(cfg_path: str) -> None:
     """A (never returns)."""
     try:
@@ -146,12 +134,12 @@ def _spawn_child(cfg_path: str) -> None:
                         sys.stderr.write(f"kamlab sandbox kernel: {exc}\n")
                         sys.stderr.flush()
                     os._exit(97)
-                os._exit(_wait_for(c))
+                os._exit(_launcher._wait_for(c))
             except BaseException as exc:
                 sys.stderr.write(f"kamlab sandbox init: {exc}\n")
                 sys.stderr.flush()
                 os._exit(97)
-        os._exit(_wait_for(b))
+        os._exit(_launcher._wait_for(b))
     except BaseException as exc:
         try:
             sys.stderr.write(f"kamlab sandbox launcher: {exc}\n")
