@@ -82,6 +82,16 @@ __all__ = [
 HISTORY_TABLE = "kamlab_score_history"
 
 #: Columns of :attr:`ScoreSource.scores`.
+#: Progress per person × assessment (``ScoreSource.status``; the cohort app's progress view).
+STATUS_COLUMNS = (
+    "person_id",
+    "assignment",
+    "submitted",
+    "graded",
+    "needs_manual_grade",
+    "timestamp",
+)
+
 SCORE_COLUMNS = (
     "person_id",
     "assignment",
@@ -320,16 +330,7 @@ def _with_assignment(df: pd.DataFrame, framework: Framework) -> pd.DataFrame:
 def _status_from_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Progress rows when a file or the demo team is the source: every row is graded."""
     if scores.empty:
-        return pd.DataFrame(
-            columns=[
-                "person_id",
-                "assignment",
-                "submitted",
-                "graded",
-                "needs_manual_grade",
-                "timestamp",
-            ]
-        )
+        return pd.DataFrame(columns=list(STATUS_COLUMNS))
     g = scores.groupby(["person_id", "assignment"], sort=True, observed=True)
     st = g.agg(needs_manual_grade=("needs_manual_grade", "any"), timestamp=("graded_at", "max"))
     st = st.reset_index()
@@ -895,14 +896,7 @@ def gradebook_status(course_or_db: Any, *, course_root: str | Path | None = None
                 )
     df = pd.DataFrame(
         rows,
-        columns=[
-            "person_id",
-            "assignment",
-            "submitted",
-            "graded",
-            "needs_manual_grade",
-            "timestamp",
-        ],
+        columns=list(STATUS_COLUMNS),
     )
     df = df.astype({"person_id": "string", "assignment": "string"})
     df["timestamp"] = pd.to_datetime(df["timestamp"], errors="coerce", utc=True)
