@@ -12,6 +12,8 @@ Each spec test file used to carry its own copy of these; they live here once:
   (no sandbox, no nbgrader), the way :mod:`kamlab.assess.bundle` computes the expected answers.
 - :func:`case_context` makes the :class:`~kamlab.assess.spec.CaseContext` a hidden-case
   generator receives.
+- :func:`mutate` derives a cohort's wrong answer from a source solution (``cohorts/<id>.py``):
+  the solution with a few exact edits, each of which must match exactly once.
 - :func:`shipped_fixture`, :func:`simulated_fixture` and :func:`made_world_fixture` make the
   module-scoped world fixtures (one world per test module, as before).
 
@@ -133,6 +135,39 @@ def assert_scores(got: Mapping[str, float], want: Mapping[str, float], what: str
         if k not in got or k not in want or got[k] != want[k]
     }
     raise AssertionError(f"{what}: item scores differ: {wrong}")
+
+
+def mutate(src: str, *edits: tuple[str, str]) -> str:
+    """``src`` with each ``(old, new)`` edit applied in turn: ``old`` replaced by ``new``.
+
+    The cohorts' wrong answers are source solutions with a small, deliberate mistake; deriving
+    them with this, rather than copying the solution, keeps them in step with it. Each ``old``
+    must occur exactly once in the text as it stands when its edit is applied (after the edits
+    before it), so a solution that changes under a variant breaks the cohort loudly instead of
+    silently leaving the mistake out. For example ``mutate(T3_SOLUTION, ("0.98 * cap",
+    "0.85 * cap"))`` is the M3-T3 solution that spends 85 % of the cap instead of 98 %.
+
+    Raises :class:`ValueError` when no edit is given, when an ``old`` is empty or equal to its
+    ``new`` (an edit that changes nothing), or when an ``old`` occurs zero or several times
+    (make it longer so that it names one place, or update it to the solution as it is now).
+    """
+    if not edits:
+        raise ValueError("mutate: edits is empty; give at least one (old, new) pair to apply.")
+    for old, new in edits:
+        if not old or old == new:
+            raise ValueError(
+                f"mutate: the edit {old!r} -> {new!r} changes nothing; give a non-empty old text "
+                "and a different new one."
+            )
+        n = src.count(old)
+        if n != 1:
+            raise ValueError(
+                f"mutate: {old!r} occurs {n} times in the source, not exactly once; "
+                "the solution has changed or the text is ambiguous: update the edit so that it "
+                "names one place in the solution as it is now."
+            )
+        src = src.replace(old, new)
+    return src
 
 
 @dataclass(frozen=True)

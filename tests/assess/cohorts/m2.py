@@ -5,46 +5,19 @@ items not named score full marks. Each mistake fails a fixed set of hidden cases
 trainee's world is.
 """
 
-T1_NO_GUARD = """ATTRACTIVENESS = ["size", "growth", "profitability"]
-POSITION = ["share", "relationship", "execution"]
+from _specs import mutate
 
+from kamlab.assess.specs.m2_notebook import T1_SOLUTION, T2_SOLUTION, T5_SOLUTION
 
-def segment_accounts(df, weights, cutoffs):
-    scaled = {}
-    for c in ATTRACTIVENESS + POSITION:
-        x = df[c].astype(float)
-        lo, hi = x.min(), x.max()
-        if pd.isna(lo) or hi - lo <= 1e-12:
-            scaled[c] = pd.Series(0.5, index=df.index)
-        else:
-            scaled[c] = ((x - lo) / (hi - lo)).fillna(0.5)
+# no floating-point guard on the tier cut-offs
+T1_NO_GUARD = mutate(
+    T1_SOLUTION, ("s >= a_cut - 1e-9", "s >= a_cut"), ("s >= b_cut - 1e-9", "s >= b_cut")
+)
 
-    def axis(names):
-        total = sum(weights.get(c, 0.0) for c in names)
-        return sum(weights.get(c, 0.0) * scaled[c] for c in names) / total
-
-    score = (axis(ATTRACTIVENESS) + axis(POSITION)) / 2
-    a_cut, b_cut = cutoffs
-    return {a: "A" if s >= a_cut else "B" if s >= b_cut else "C"  # no floating-point guard
-            for a, s in zip(df["account_id"].astype(str), score)}
-"""
-
-T2_ON_GS = """def answer_m2_t2(world):
-    acc = world.accounts
-    cvs = set(acc.loc[(acc["account_type"] == "KA") & (acc["channel"] == "CVS"), "account_id"].astype(str))
-    si = world.sell_in[2023 + world.sell_in["week_id"] // 52 == 2024]
-    gs = si.groupby(si["account_id"].astype(str))["gross_sales"].sum()
-    gs = gs[gs.index.isin(cvs)]
-    account = gs.sort_values(ascending=False).index[0]
-    m = world.market_account_week
-    m = m[m["account_id"].astype(str) == account]
-    fy = 2023 + m["week_id"] // 52
-    value = m.groupby(fy)["value_incl_vat"].sum()
-    ours = m["value_incl_vat"].where(m["brand_owner"] == "OURS", 0.0).groupby(fy).sum()
-    growth = value[2024] / value[2023] - 1
-    share = ours[2024] / value[2024]
-    return float(gs[account] * (1 + growth) * (1 + 0.01 / share) * (1 + 0.015))  # GS, not NR
-"""
+# the CVS account is chosen, and its target built, on gross sales instead of net revenue
+T2_ON_GS = mutate(
+    T2_SOLUTION, ("    nr = gs - tts.reindex(gs.index, fill_value=0.0)\n", "    nr = gs\n")
+)
 
 T3_SCALAR_ONLY = """def distribution_gain_value(delta_tdp, sales_per_point):
     return float(delta_tdp) * float(sales_per_point)  # per-SKU changes are not summed
@@ -57,16 +30,8 @@ T4_EVERY_OPTION = """def plan_quarter(planned, options, brief):
     return pd.concat([planned[cols], options[cols]], ignore_index=True)
 """
 
-T5_NO_MISSING_ROLES = """def coverage_gaps(contacts, account_id, role):
-    c = contacts[contacts["account_id"].astype(str) == account_id]
-    has_role = c["decision_roles"].map(lambda r: role in r.split("|"))  # fails on a missing value
-    gaps = c[has_role.astype(bool) & (c["influence"] >= 4) & (c["relationship_score"] <= 2)].copy()
-    gaps["gap"] = gaps["influence"] - gaps["relationship_score"]
-    gaps = gaps.sort_values(
-        ["gap", "influence", "meetings_12m", "contact_id"], ascending=[False, False, True, True]
-    )
-    return gaps["contact_id"].astype(str).head(3).tolist()
-"""
+# fails on a contact whose decision_roles is missing
+T5_NO_MISSING_ROLES = mutate(T5_SOLUTION, ("isinstance(r, str) and role in", "role in"))
 
 VARIANTS = {
     "partial": (

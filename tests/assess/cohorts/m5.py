@@ -14,58 +14,30 @@ items not named score full marks.
   half of each case, 3 of 6.
 """
 
-T1_GENEROUS = """def estimate_baseline(series, promo_flags):
-    x = np.asarray(series, dtype=float)
-    promo = np.asarray(promo_flags, dtype=bool)
-    n = len(x)
-    clean = ~promo
-    for t in np.flatnonzero(promo):
-        clean[t + 1 : t + 3] = False
-    baseline = x.copy()
-    t = 0
-    while t < n:
-        if not promo[t]:
-            t += 1
-            continue
-        s = t
-        while t + 1 < n and promo[t + 1]:
-            t += 1
-        e = t
-        pre = [w for w in range(max(0, s - 8), s - 1) if clean[w]]
-        post = [w for w in range(e + 3, min(n, e + 9)) if clean[w]]
-        if len(pre) >= 2 and len(post) >= 2:
-            t0, v0 = np.mean(pre), x[pre].mean()
-            t1, v1 = np.mean(post), x[post].mean()
-            for w in range(s, e + 1):
-                baseline[w] = 1.25 * (v0 + (v1 - v0) * (w - t0) / (t1 - t0))
-        else:
-            near = [w for w in range(max(0, s - 12), min(n, e + 13))
-                    if clean[w] and not s - 1 <= w <= e + 2]
-            baseline[s : e + 1] = 1.25 * (x[near].mean() if near else x[clean].mean())
-        t += 1
-    return baseline.tolist()
-"""
+from _specs import mutate
 
-T2_SCALAR_BASELINE = """def promo_roi(actual, baseline, promo, funding_per_case, fixed_fee, unit_margin,
-              cannibalised=0.0):
-    a = np.asarray(actual, dtype=float)
-    b = float(baseline)  # one number only
-    p = np.asarray(promo, dtype=bool)
-    promo_cases = a[p].sum()
-    nic = (a - b).sum() - cannibalised
-    spend = funding_per_case * promo_cases + fixed_fee
-    igp = nic * unit_margin
-    return {
-        "apparent_uplift": promo_cases / (b * p.sum()) - 1,
-        "gross_incremental": promo_cases - b * p.sum(),
-        "net_incremental": nic,
-        "spend": spend,
-        "incremental_gp": igp,
-        "roi": igp / spend,
-        "net_profit": igp - spend,
-        "cost_per_incremental_case": spend / nic,
-    }
-"""
+from kamlab.assess.specs.m5_notebook import T1_SOLUTION, T2_SOLUTION
+
+# the reference baseline of every promotion inflated by 25 %
+T1_GENEROUS = mutate(
+    T1_SOLUTION,
+    (
+        "baseline[w] = v0 + (v1 - v0) * (w - t0) / (t1 - t0)",
+        "baseline[w] = 1.25 * (v0 + (v1 - v0) * (w - t0) / (t1 - t0))",
+    ),
+    (
+        "baseline[s : e + 1] = x[near].mean() if near else x[clean].mean()",
+        "baseline[s : e + 1] = 1.25 * (x[near].mean() if near else x[clean].mean())",
+    ),
+)
+
+# the baseline taken as one number only (a week-by-week baseline raises)
+T2_SCALAR_BASELINE = mutate(
+    T2_SOLUTION,
+    ("b = np.broadcast_to(np.asarray(baseline, dtype=float), a.shape)", "b = float(baseline)"),
+    ("promo_cases / b[p].sum() - 1", "promo_cases / (b * p.sum()) - 1"),
+    ("promo_cases - b[p].sum()", "promo_cases - b * p.sum()"),
+)
 
 T3_ALL = """def value_creating_promos(world):
     T = len(world.calendar)

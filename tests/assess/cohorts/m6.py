@@ -15,29 +15,33 @@ construction (so the score does not depend on which worlds the course secret dra
   regions are right, the share is not → ½ on both cases → 5 × ½ = 2.5.
 """
 
+from _specs import mutate
+
 from kamlab.assess.specs.m6_notebook import T1_SOLUTION, T2_SOLUTION, T3_SOLUTION, T4_SOLUTION
 
-T1_NO_OPENING = T1_SOLUTION.replace(
-    "    if opening_cases > 0:\n        cohorts.append([0, float(opening_cases)])\n", ""
+T1_NO_OPENING = mutate(
+    T1_SOLUTION,
+    ("    if opening_cases > 0:\n        cohorts.append([0, float(opening_cases)])\n", ""),
 )
-assert T1_NO_OPENING != T1_SOLUTION
 
-T2_FIRST_ACCOUNT_ONLY = T2_SOLUTION.replace(
-    "def evenness_metrics(sell_in, calendar):\n",
-    "def evenness_metrics(sell_in, calendar):\n"
-    '    sell_in = sell_in[sell_in["account_id"] == sell_in["account_id"].iloc[0]]\n',
+T2_FIRST_ACCOUNT_ONLY = mutate(
+    T2_SOLUTION,
+    (
+        "def evenness_metrics(sell_in, calendar):\n",
+        "def evenness_metrics(sell_in, calendar):\n"
+        '    sell_in = sell_in[sell_in["account_id"] == sell_in["account_id"].iloc[0]]\n',
+    ),
 )
-assert T2_FIRST_ACCOUNT_ONLY != T2_SOLUTION
 
-T3_STUFFING_ONLY = T3_SOLUTION.replace(
-    "    return flags", '    return [f for f in flags if f[0] == "STUFFING"]'
+T3_STUFFING_ONLY = mutate(
+    T3_SOLUTION,
+    ("    return flags", '    return [f for f in flags if f[0] == "STUFFING"]'),
 )
-assert T3_STUFFING_ONLY != T3_SOLUTION
 
-T4_PERCENT = T4_SOLUTION.replace(
-    '"diverted_share": float(ag[region])}', '"diverted_share": 100 * float(ag[region])}'
+T4_PERCENT = mutate(
+    T4_SOLUTION,
+    ('"diverted_share": float(ag[region])}', '"diverted_share": 100 * float(ag[region])}'),
 )
-assert T4_PERCENT != T4_SOLUTION
 
 VARIANTS = {
     "partial": (

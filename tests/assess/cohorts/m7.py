@@ -13,20 +13,26 @@ items and later runs only bite in the hand-made edge cases and the retake world)
   region with one person, which puts that person above 1.2 × the mean → 0.
 """
 
+from _specs import mutate
+
 from kamlab.assess.specs.m7_notebook import T1_SOLUTION, T2_SOLUTION
 
-T1_MANUAL_ZERO = T1_SOLUTION.replace(
-    '    full = full[~(full["score"].isna() & (full["item_type"].astype(str) == "MANUAL"))].copy()\n',
-    "    full = full.copy()\n",
+T1_MANUAL_ZERO = mutate(
+    T1_SOLUTION,
+    (
+        '    full = full[~(full["score"].isna() & (full["item_type"].astype(str) == "MANUAL"))].copy()\n',
+        "    full = full.copy()\n",
+    ),
 )
-assert T1_MANUAL_ZERO != T1_SOLUTION
 
-T2_RAW_FAILED = T2_SOLUTION.replace(
-    "    fr = item_fractions(mine, items)\n"
-    '    failed = set(fr.loc[fr["f"] < 0.5 - 1e-9, "item_id"])\n',
-    '    failed = set(mine.loc[mine["score"] / mine["max_score"] < 0.5, "item_id"].astype(str))\n',
+T2_RAW_FAILED = mutate(
+    T2_SOLUTION,
+    (
+        "    fr = item_fractions(mine, items)\n"
+        '    failed = set(fr.loc[fr["f"] < 0.5 - 1e-9, "item_id"])\n',
+        '    failed = set(mine.loc[mine["score"] / mine["max_score"] < 0.5, "item_id"].astype(str))\n',
+    ),
 )
-assert T2_RAW_FAILED != T2_SOLUTION
 
 T4_TODAY = """def answer_m7_t4(world):
     ka = world.accounts[world.accounts["account_type"].astype(str) == "KA"]
